@@ -1,0 +1,68 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+// Domain libs are pure: no framework, no database driver, no broker client, no OTel SDK.
+const bannedInDomain = [
+  '@nestjs/*',
+  'typeorm',
+  'pg',
+  'better-sqlite3',
+  'kafkajs',
+  '@opentelemetry/sdk-*',
+  'nodemailer',
+  'smtp-server',
+  'express',
+];
+
+export default [
+  { ignores: ['**/dist', '**/node_modules', '**/coverage', 'data/**', 'tmp/**', '**/*.js', '**/*.cjs'] },
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          banTransitiveDependencies: false,
+          depConstraints: [
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: bannedInDomain },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'],
+              bannedExternalImports: bannedInDomain,
+            },
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
+            {
+              sourceTag: 'type:feature',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform'],
+            },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:feature', 'type:domain', 'type:contracts', 'type:platform'],
+            },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:platform', 'scope:shared'] },
+            { sourceTag: 'scope:planning', onlyDependOnLibsWithTags: ['scope:planning', 'scope:shared', 'scope:platform'] },
+            { sourceTag: 'scope:sending', onlyDependOnLibsWithTags: ['scope:sending', 'scope:shared', 'scope:platform'] },
+            { sourceTag: 'scope:bounce', onlyDependOnLibsWithTags: ['scope:bounce', 'scope:shared', 'scope:platform'] },
+            { sourceTag: 'scope:feedback', onlyDependOnLibsWithTags: ['scope:feedback', 'scope:shared', 'scope:platform'] },
+            {
+              sourceTag: 'scope:app',
+              onlyDependOnLibsWithTags: ['scope:planning', 'scope:sending', 'scope:bounce', 'scope:feedback', 'scope:shared', 'scope:platform'],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+];

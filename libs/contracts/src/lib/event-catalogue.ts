@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { COMMAND_SCHEMAS } from './delivery-commands';
+import {
+  DeliveryAnalyzedV1,
+  DeliveryCommandRejectedV1,
+  DeliveryConfirmedV1,
+  DeliveryCreatedV1,
+} from './delivery-events';
+import {
+  AddressQuarantinedV1,
+  MessageBouncedV1,
+  MessageDeferredV1,
+  MessageExcludedV1,
+  MessageFailedV1,
+  MessagePlannedV1,
+  MessageSentV1,
+  MessageTakenIntoAccountV1,
+} from './message-events';
+import { TOPICS, type Topic } from './topics';
+
+/** Every current event type, its schema and the stream (topic) it belongs to. */
+export const EVENT_CATALOGUE = {
+  'postwave.delivery.created.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryCreatedV1 },
+  'postwave.delivery.analyzed.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryAnalyzedV1 },
+  'postwave.delivery.confirmed.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryConfirmedV1 },
+  'postwave.delivery.command-rejected.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryCommandRejectedV1 },
+  'postwave.message.planned.v1': { topic: TOPICS.messageEvents, schema: MessagePlannedV1 },
+  'postwave.message.excluded.v1': { topic: TOPICS.messageEvents, schema: MessageExcludedV1 },
+  'postwave.message.taken-into-account.v1': { topic: TOPICS.messageEvents, schema: MessageTakenIntoAccountV1 },
+  'postwave.message.deferred.v1': { topic: TOPICS.messageEvents, schema: MessageDeferredV1 },
+  'postwave.message.sent.v1': { topic: TOPICS.messageEvents, schema: MessageSentV1 },
+  'postwave.message.failed.v1': { topic: TOPICS.messageEvents, schema: MessageFailedV1 },
+  'postwave.message.bounced.v1': { topic: TOPICS.messageEvents, schema: MessageBouncedV1 },
+  'postwave.address.quarantined.v1': { topic: TOPICS.addressEvents, schema: AddressQuarantinedV1 },
+} as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_CATALOGUE)[T]['schema']>;
+
+/** A typed event: a discriminated union over every current event type. */
+export type PostwaveEvent = { [T in EventType]: { readonly type: T; readonly data: EventData<T> } }[EventType];
+export type EventOf<T extends EventType> = Extract<PostwaveEvent, { type: T }>;
+
+export const isEventType = (type: string): type is EventType => type in EVENT_CATALOGUE;
+export const isCommandType = (type: string): type is keyof typeof COMMAND_SCHEMAS => type in COMMAND_SCHEMAS;
+
+export const topicOf = (type: EventType): Topic => EVENT_CATALOGUE[type].topic;

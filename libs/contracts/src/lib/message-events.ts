@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { FailureReason, FailureType } from './failure';
+
+const Attributes = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+const Qualified = {
+  failureType: FailureType,
+  reason: FailureReason,
+  reasonCode: z.number().int(),
+  /** Id of the qualification rule that matched. */
+  rule: z.string(),
+};
+
+/** Per-message events stay small: content lives once in the delivery stream. */
+export const MessagePlannedV1 = z.object({
+  messageId: z.string(),
+  deliveryId: z.string(),
+  address: z.string(),
+  domain: z.string(),
+  attributes: Attributes,
+  validUntil: z.string(),
+});
+export const MessageExcludedV1 = z.object({
+  messageId: z.string(),
+  deliveryId: z.string(),
+  /** The address as given (may be empty or invalid). */
+  address: z.string(),
+  failureType: FailureType,
+  reason: FailureReason,
+  reasonCode: z.number().int(),
+  detail: z.string().optional(),
+});
+export const MessageTakenIntoAccountV1 = z.object({
+  messageId: z.string(),
+  deliveryId: z.string(),
+  mta: z.string(),
+  at: z.string(),
+});
+export const MessageDeferredV1 = z.object({
+  messageId: z.string(),
+  deliveryId: z.string(),
+  attempt: z.number().int(),
+  reply: z.string(),
+  ...Qualified,
+  nextAttemptAt: z.string(),
+});
+export const MessageSentV1 = z.object({
+  messageId: z.string(),
+  deliveryId: z.string(),
+  attempt: z.number().int(),
+  reply: z.string(),
+  mxHost: z.string(),
+  at: z.string(),
+});
+export const MessageFailedV1 = z.object({
+  messageId: z.string(),
+  deliveryId: z.string(),
+  attempt: z.number().int(),
+  reply: z.string(),
+  ...Qualified,
+  /** True when the validity period ended before a retry succeeded. */
+  expired: z.boolean(),
+  at: z.string(),
+});
+/** An asynchronous bounce (DSN), complaint (ARF) or auto-reply that came back by mail. */
+export const MessageBouncedV1 = z.object({
+  messageId: z.string(),
+  deliveryId: z.string(),
+  address: z.string(),
+  kind: z.enum(['dsn', 'arf', 'auto-reply']),
+  diagnostic: z.string(),
+  ...Qualified,
+  at: z.string(),
+});
+export const AddressQuarantinedV1 = z.object({
+  address: z.string(),
+  failureType: FailureType,
+  reason: FailureReason,
+  messageId: z.string(),
+  deliveryId: z.string(),
+  at: z.string(),
+});
