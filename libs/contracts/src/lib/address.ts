@@ -22,7 +22,12 @@ export function normalizeAddress(raw: string | null | undefined): AddressCheck {
   const domain = domainToASCII(trimmed.slice(at + 1).toLowerCase());
   if (local.length > 64 || !LOCAL_PART.test(local)) return { ok: false, problem: 'syntax' };
   const labels = domain.split('.');
-  if (domain === '' || domain.length > 253 || labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) {
+  if (
+    domain === '' ||
+    domain.length > 253 ||
+    labels.length < 2 ||
+    !labels.every((l) => DOMAIN_LABEL.test(l))
+  ) {
     return { ok: false, problem: 'syntax' };
   }
   return { ok: true, address: `${local}@${domain}`, domain };

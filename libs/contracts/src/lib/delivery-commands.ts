@@ -36,7 +36,12 @@ export const CreateDelivery = z.object({
   content: DeliveryContent,
   recipients: z.array(InlineRecipient).min(1).max(100_000),
   /** Validity period in hours (Campaign default: 5 days). */
-  validityHours: z.number().int().min(1).max(24 * 30).default(120),
+  validityHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(120),
   approvalMode: ApprovalMode.default('Manual'),
 });
 export type CreateDelivery = z.infer<typeof CreateDelivery>;

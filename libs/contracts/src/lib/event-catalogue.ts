@@ -23,10 +23,16 @@ export const EVENT_CATALOGUE = {
   'postwave.delivery.created.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryCreatedV1 },
   'postwave.delivery.analyzed.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryAnalyzedV1 },
   'postwave.delivery.confirmed.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryConfirmedV1 },
-  'postwave.delivery.command-rejected.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryCommandRejectedV1 },
+  'postwave.delivery.command-rejected.v1': {
+    topic: TOPICS.deliveryEvents,
+    schema: DeliveryCommandRejectedV1,
+  },
   'postwave.message.planned.v1': { topic: TOPICS.messageEvents, schema: MessagePlannedV1 },
   'postwave.message.excluded.v1': { topic: TOPICS.messageEvents, schema: MessageExcludedV1 },
-  'postwave.message.taken-into-account.v1': { topic: TOPICS.messageEvents, schema: MessageTakenIntoAccountV1 },
+  'postwave.message.taken-into-account.v1': {
+    topic: TOPICS.messageEvents,
+    schema: MessageTakenIntoAccountV1,
+  },
   'postwave.message.deferred.v1': { topic: TOPICS.messageEvents, schema: MessageDeferredV1 },
   'postwave.message.sent.v1': { topic: TOPICS.messageEvents, schema: MessageSentV1 },
   'postwave.message.failed.v1': { topic: TOPICS.messageEvents, schema: MessageFailedV1 },
@@ -38,10 +44,13 @@ export type EventType = keyof typeof EVENT_CATALOGUE;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_CATALOGUE)[T]['schema']>;
 
 /** A typed event: a discriminated union over every current event type. */
-export type PostwaveEvent = { [T in EventType]: { readonly type: T; readonly data: EventData<T> } }[EventType];
+export type PostwaveEvent = {
+  [T in EventType]: { readonly type: T; readonly data: EventData<T> };
+}[EventType];
 export type EventOf<T extends EventType> = Extract<PostwaveEvent, { type: T }>;
 
 export const isEventType = (type: string): type is EventType => type in EVENT_CATALOGUE;
 export const isCommandType = (type: string): type is keyof typeof COMMAND_SCHEMAS => type in COMMAND_SCHEMAS;
 
-export const topicOf = (type: EventType): Topic => EVENT_CATALOGUE[type].topic;
+export const topicOf = (type: EventType | keyof typeof COMMAND_SCHEMAS): Topic =>
+  isCommandType(type) ? TOPICS.deliveryCommands : EVENT_CATALOGUE[type].topic;

@@ -44,6 +44,13 @@ export function parseEventEnvelope(raw: unknown): Envelope & PostwaveEvent {
   return { ...envelope, type: current.type, data } as Envelope & PostwaveEvent;
 }
 
+/** Commands travel in envelopes too (on the command topic); this parses either kind. */
+export function parseAnyEnvelope(raw: unknown): Envelope & (PostwaveEvent | DeliveryCommand) {
+  const envelope = parseOrThrow(EnvelopeSchema, raw) as Envelope;
+  if (isCommandType(envelope.type)) return { ...envelope, ...parseCommand(envelope.type, envelope.data) };
+  return parseEventEnvelope(raw);
+}
+
 export function parseCommand(type: string, data: unknown): DeliveryCommand {
   if (!isCommandType(type)) throw new ContractViolation('type', type, 'unknown command type');
   return { type, data: parseOrThrow(COMMAND_SCHEMAS[type], data, 'data') } as DeliveryCommand;

@@ -1,0 +1,3 @@
+export * from './lib/logger';
+export * from './lib/telemetry';
+export * from './lib/tracing';

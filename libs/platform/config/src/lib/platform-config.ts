@@ -1,0 +1,58 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { env } from './load-config';
+
+/**
+ * The variables every Postwave process understands. Mode is chosen by configuration alone:
+ * KAFKA_BROKERS + DATABASE_URL select the distributed mode; neither selects the embedded mode
+ * (SQLite file + in-process event log). Mixing them is refused, because the embedded log lives in
+ * the SQLite database and an outbox in PostgreSQL needs a broker to relay to.
+ */
+export const platformEnvSchema = z
+  .object({
+    DATABASE_URL: env.postgresUrl(),
+    SQLITE_PATH: z.string().min(1).default('./data/postwave.sqlite'),
+    KAFKA_BROKERS: env.list(),
+    KAFKA_CLIENT_ID: z.string().min(1).optional(),
+    KAFKA_PARTITIONS: env.int(6, 1, 1024),
+    KAFKA_REPLICATION_FACTOR: env.int(1, 1, 16),
+    LOG_LEVEL: env.logLevel(),
+    POSTWAVE_INSTANCE: z.string().min(1).default(hostname()),
+    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).default('none'),
+  })
+  .superRefine((value, ctx) => {
+    const hasKafka = value.KAFKA_BROKERS.length > 0;
+    const hasPg = value.DATABASE_URL !== undefined;
+    if (hasKafka !== hasPg) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [hasKafka ? 'DATABASE_URL' : 'KAFKA_BROKERS'],
+        message: 'distributed mode needs both KAFKA_BROKERS and DATABASE_URL; set both or neither',
+      });
+    }
+  });
+
+export type PlatformEnv = z.infer<typeof platformEnvSchema>;
+
+export type PlatformMode =
+  | { readonly kind: 'embedded'; readonly sqlitePath: string }
+  | {
+      readonly kind: 'distributed';
+      readonly databaseUrl: string;
+      readonly brokers: readonly string[];
+      readonly partitions: number;
+      readonly replicationFactor: number;
+    };
+
+export function platformMode(config: PlatformEnv): PlatformMode {
+  if (config.DATABASE_URL && config.KAFKA_BROKERS.length > 0) {
+    return {
+      kind: 'distributed',
+      databaseUrl: config.DATABASE_URL,
+      brokers: config.KAFKA_BROKERS,
+      partitions: config.KAFKA_PARTITIONS,
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    };
+  }
+  return { kind: 'embedded', sqlitePath: config.SQLITE_PATH };
+}

@@ -1,0 +1,244 @@
+import { EventEmitter } from 'node:events';
+import { isCommandType, isEventType, topicOf, type Envelope, type Topic } from '@postwave/contracts';
+import type { Database } from '@postwave/platform/persistence';
+import type { Logger } from '@postwave/platform/observability';
+import type { EntityManager } from 'typeorm';
+import { decodeStored } from './stored-envelope';
+import { firstDelivery } from './inbox';
+import type { ConsumedEvent, EventLog, SubscribeOptions, Subscription } from './event-log.port';
+
+const BATCH = 500;
+const IDLE_POLL_MS = 25;
+const RETRY_MS = 500;
+
+interface LogRow {
+  seq: number | string;
+  topic: string;
+  envelope: string;
+}
+
+/**
+ * The embedded default's event log: an append-only table in the same SQLite database as the
+ * read models. The global sequence is the offset, so per-key order (and more: total order) holds;
+ * each consumer group's offset commits in the same transaction as its handler's writes.
+ */
+export class EmbeddedEventLog implements EventLog {
+  readonly kind = 'embedded' as const;
+  private readonly appended = new EventEmitter();
+  private readonly subscriptions = new Set<EmbeddedSubscription>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+  ) {
+    this.appended.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    // The table is created with the schema; nothing to connect to.
+  }
+
+  async appendIn(em: EntityManager, envelopes: readonly Envelope[]): Promise<void> {
+    if (envelopes.length === 0) return;
+    const rows = envelopes.map((envelope) => ({
+      topic: topicFor(envelope),
+      key: envelope.subject,
+      eventId: envelope.id,
+      type: envelope.type,
+      envelope: JSON.stringify(envelope),
+    }));
+    for (let i = 0; i < rows.length; i += BATCH) {
+      await em
+        .createQueryBuilder()
+        .insert()
+        .into('EventLogEntry')
+        .values(rows.slice(i, i + BATCH))
+        .execute();
+    }
+    // Wake pollers once the caller's transaction has had a chance to commit.
+    setImmediate(() => this.appended.emit('appended'));
+  }
+
+  publish(envelopes: readonly Envelope[]): Promise<void> {
+    return this.db.transaction((em) => this.appendIn(em, envelopes));
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const subscription = new EmbeddedSubscription(this, options, this.logger);
+    this.subscriptions.add(subscription);
+    subscription.run();
+    return {
+      stop: async () => {
+        this.subscriptions.delete(subscription);
+        await subscription.stop();
+      },
+    };
+  }
+
+  async replay(options: SubscribeOptions): Promise<number> {
+    const end = await this.db.read(async (em) => {
+      const row = await em
+        .createQueryBuilder()
+        .select('MAX(e.seq)', 'max')
+        .from('EventLogEntry', 'e')
+        .getRawOne();
+      return Number(row?.max ?? 0);
+    });
+    let position = 0;
+    let count = 0;
+    while (position < end) {
+      const rows = await this.db.read((em) => this.fetch(em, options.topics, position, end));
+      if (rows.length === 0) break;
+      count += await this.handleBatch(rows, options, null);
+      position = Number(rows[rows.length - 1]?.seq);
+    }
+    return count;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.subscriptions.clear();
+  }
+
+  /** @internal */
+  onAppended(listener: () => void): () => void {
+    this.appended.on('appended', listener);
+    return () => this.appended.off('appended', listener);
+  }
+
+  /** @internal */
+  fetch(
+    em: EntityManager,
+    topics: readonly Topic[],
+    after: number,
+    upTo = Number.MAX_SAFE_INTEGER,
+  ): Promise<LogRow[]> {
+    return em
+      .createQueryBuilder()
+      .select(['e.seq AS seq', 'e.topic AS topic', 'e.envelope AS envelope'])
+      .from('EventLogEntry', 'e')
+      .where('e.seq > :after AND e.seq <= :upTo AND e.topic IN (:...topics)', { after, upTo, topics })
+      .orderBy('e.seq', 'ASC')
+      .limit(BATCH)
+      .getRawMany<LogRow>();
+  }
+
+  /**
+   * Handles one batch in one transaction: handler writes, emitted events, the inbox and (for a
+   * live group) the committed offset. A failure rolls the whole batch back for a retry.
+   */
+  async handleBatch(
+    rows: readonly LogRow[],
+    options: SubscribeOptions,
+    commitOffset: number | null,
+  ): Promise<number> {
+    return this.db.transaction(async (em) => {
+      const tx = { em, emit: (envelopes: readonly Envelope[]) => this.appendIn(em, envelopes) };
+      let handled = 0;
+      for (const row of rows) {
+        const event = this.decode(row);
+        if (!event || !(await firstDelivery(em, options.group, event.envelope.id))) continue;
+        await options.handle(event, tx);
+        handled++;
+      }
+      if (commitOffset !== null) {
+        await em
+          .createQueryBuilder()
+          .insert()
+          .into('ConsumerOffset')
+          .values({ groupId: options.group, seq: commitOffset })
+          .orUpdate(['seq'], ['group_id'])
+          .execute();
+      }
+      return handled;
+    });
+  }
+
+  /** @internal */
+  committedOffset(group: string): Promise<number> {
+    return this.db.read(async (em) => {
+      const row = await em
+        .createQueryBuilder()
+        .select('o.seq', 'seq')
+        .from('ConsumerOffset', 'o')
+        .where('o.groupId = :group', { group })
+        .getRawOne();
+      return Number(row?.seq ?? 0);
+    });
+  }
+
+  private decode(row: LogRow): ConsumedEvent | null {
+    const decoded = decodeStored(row.envelope);
+    if (!decoded.ok) {
+      // A record that breaks the contract cannot be handled by any retry: log it and move on.
+      this.logger.error(
+        { seq: row.seq, problem: decoded.problem },
+        'skipping event that breaks the contract',
+      );
+      return null;
+    }
+    return { topic: row.topic as Topic, envelope: decoded.envelope, position: String(row.seq) };
+  }
+}
+
+class EmbeddedSubscription {
+  private running = true;
+  private done: Promise<void> = Promise.resolve();
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly log: EmbeddedEventLog,
+    private readonly options: SubscribeOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  run(): void {
+    const unlisten = this.log.onAppended(() => this.wake?.());
+    this.done = this.loop().finally(unlisten);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.done;
+  }
+
+  private async loop(): Promise<void> {
+    let offset = await this.log.committedOffset(this.options.group);
+    while (this.running) {
+      try {
+        const rows = await this.log['db'].read((em) => this.log.fetch(em, this.options.topics, offset));
+        if (rows.length > 0) {
+          const last = Number(rows[rows.length - 1]?.seq);
+          await this.log.handleBatch(rows, this.options, last);
+          offset = last;
+          continue;
+        }
+        await this.sleep(IDLE_POLL_MS);
+      } catch (error) {
+        this.logger.error(
+          { err: error, group: this.options.group, offset },
+          'consumer batch failed; retrying',
+        );
+        await this.sleep(RETRY_MS);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+export function topicFor(envelope: Envelope): Topic {
+  if (!isEventType(envelope.type) && !isCommandType(envelope.type))
+    throw new Error(`cannot append unknown event type ${envelope.type}`);
+  return topicOf(envelope.type);
+}

@@ -1,0 +1,48 @@
+import type { DeliveryCommand, Envelope, PostwaveEvent, Topic } from '@postwave/contracts';
+import type { EntityManager } from 'typeorm';
+
+export type ConsumedEnvelope = Envelope & (PostwaveEvent | DeliveryCommand);
+
+export interface ConsumedEvent {
+  readonly topic: Topic;
+  readonly envelope: ConsumedEnvelope;
+  /** Transport position: the global sequence (embedded) or `partition:offset` (Kafka). */
+  readonly position: string;
+}
+
+/** The transaction a consumer handles an event in: its writes and its emitted events commit together. */
+export interface EventTx {
+  readonly em: EntityManager;
+  emit(envelopes: readonly Envelope[]): Promise<void>;
+}
+
+export type EventHandler = (event: ConsumedEvent, tx: EventTx) => Promise<void>;
+
+export interface SubscribeOptions {
+  /** Consumer group: each group sees every event once; a new group starts from the beginning. */
+  readonly group: string;
+  readonly topics: readonly Topic[];
+  readonly handle: EventHandler;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+/**
+ * The one eventing port. Two adapters: Kafka (outbox relayed by an idempotent producer, consumer
+ * groups) and embedded (an append-only table in the SQLite database). Both keep per-key order,
+ * at-least-once delivery with consumer-side deduplication, and replay from zero.
+ */
+export interface EventLog {
+  readonly kind: 'embedded' | 'kafka';
+  start(): Promise<void>;
+  /** Appends in the caller's transaction, so state and the events it causes commit atomically. */
+  appendIn(em: EntityManager, envelopes: readonly Envelope[]): Promise<void>;
+  /** Appends in a transaction of its own. */
+  publish(envelopes: readonly Envelope[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Feeds every event from offset zero up to the end at call time, then resolves with the count. */
+  replay(options: SubscribeOptions): Promise<number>;
+  stop(): Promise<void>;
+}

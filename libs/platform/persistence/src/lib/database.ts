@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, type EntityManager, type EntitySchema, type MixedList } from 'typeorm';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  readonly kind: DatabaseKind;
+  /** A file path (or `:memory:`) for SQLite, a postgres:// URL for PostgreSQL. */
+  readonly location: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly entities: MixedList<Function | string | EntitySchema>;
+  readonly poolSize?: number;
+}
+
+/**
+ * One database handle per process. SQLite (better-sqlite3) has a single connection, so
+ * transactions are serialized here: TypeORM would otherwise interleave two async transactions on
+ * it. PostgreSQL transactions run concurrently from the pool.
+ */
+export class Database {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly kind: DatabaseKind,
+    readonly dataSource: DataSource,
+  ) {}
+
+  static async open(options: DatabaseOptions): Promise<Database> {
+    const dataSource =
+      options.kind === 'sqlite'
+        ? new DataSource({
+            type: 'better-sqlite3',
+            database: prepareSqliteFile(options.location),
+            entities: options.entities,
+            synchronize: true,
+            enableWAL: true,
+            prepareDatabase: (db: { pragma(statement: string): unknown }) => {
+              db.pragma('synchronous = NORMAL');
+              db.pragma('busy_timeout = 5000');
+            },
+          })
+        : new DataSource({
+            type: 'postgres',
+            url: options.location,
+            entities: options.entities,
+            synchronize: false,
+            extra: { max: options.poolSize ?? 10 },
+          });
+    await dataSource.initialize();
+    const database = new Database(options.kind, dataSource);
+    if (options.kind === 'postgres') await database.synchronizePostgres();
+    return database;
+  }
+
+  /** Runs `work` in one transaction; SQLite transactions wait their turn. */
+  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return this.dataSource.transaction(work);
+    const run = this.queue.then(() => this.dataSource.transaction(work));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A read outside any transaction (SQLite reads still queue behind running writes). */
+  read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return work(this.dataSource.manager);
+    const run = this.queue.then(() => work(this.dataSource.manager));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  /**
+   * Several replicas may start at once against one PostgreSQL: schema synchronization runs under
+   * an advisory lock so they do not race each other creating the same tables.
+   */
+  private async synchronizePostgres(): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock(727001)');
+      await this.dataSource.synchronize();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(727001)').catch(() => undefined);
+      await runner.release();
+    }
+  }
+}
+
+function prepareSqliteFile(location: string): string {
+  if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
+  return location;
+}
