@@ -9,3 +9,4 @@ export * from './lib/message-status';
 export * from './lib/topics';
 export * from './lib/upcasters';
 export * from './lib/validation';
+export * from './lib/verp';

@@ -1,0 +1,41 @@
+import { CompiledContent, htmlToText } from './render-content';
+
+const compile = (content: Parameters<typeof CompiledContent.compile>[0]) => {
+  const result = CompiledContent.compile(content);
+  if (!result.ok) throw new Error(result.error);
+  return result.compiled;
+};
+
+describe('content personalization', () => {
+  const content = {
+    sender: { address: 'news@shop.example' },
+    subject: 'Hello {{ firstName }}',
+    html: '<p>Dear {{ firstName | upcase }},</p><p>Your code is <b>{{ code }}</b>.</p>',
+  };
+
+  it('renders subject and html per recipient and derives the text part from the html', () => {
+    const result = compile(content).render({ firstName: 'Ada', code: 'X1' });
+    expect(result).toEqual({
+      ok: true,
+      content: {
+        subject: 'Hello Ada',
+        html: '<p>Dear ADA,</p><p>Your code is <b>X1</b>.</p>',
+        text: 'Dear ADA,\nYour code is X1.',
+      },
+    });
+  });
+
+  it('reports a missing variable as a personalization error naming the part', () => {
+    const result = compile(content).render({ firstName: 'Ada' });
+    expect(result).toMatchObject({ ok: false, part: 'html' });
+    expect(!result.ok && result.error).toMatch(/code/);
+  });
+
+  it('refuses a template with a syntax error at compile time', () => {
+    expect(CompiledContent.compile({ ...content, subject: 'Hi {{ name ' })).toMatchObject({ ok: false, part: 'subject' });
+  });
+
+  it('keeps link targets when turning html into text', () => {
+    expect(htmlToText('<a href="https://x.example/u">Unsubscribe</a>')).toBe('Unsubscribe (https://x.example/u)');
+  });
+});

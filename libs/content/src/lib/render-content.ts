@@ -1,0 +1,73 @@
+import { Liquid, type Template } from 'liquidjs';
+import type { DeliveryContent } from '@postwave/contracts';
+
+export type Attributes = Readonly<Record<string, string | number | boolean | null>>;
+
+export interface RenderedContent {
+  readonly subject: string;
+  readonly html?: string;
+  readonly text: string;
+}
+
+export type RenderResult = { ok: true; content: RenderedContent } | { ok: false; part: string; error: string };
+
+// Strict mode: a missing variable or unknown filter is an error for that recipient, never an
+// empty string in someone's inbox.
+const liquid = new Liquid({ strictVariables: true, strictFilters: true, ownPropertyOnly: true, cache: false });
+
+/** Delivery content with its templates parsed once, rendered per recipient. */
+export class CompiledContent {
+  private constructor(
+    private readonly subject: Template[],
+    private readonly html: Template[] | undefined,
+    private readonly text: Template[] | undefined,
+  ) {}
+
+  /** Fails on template syntax errors, naming the part. */
+  static compile(content: DeliveryContent): { ok: true; compiled: CompiledContent } | { ok: false; part: string; error: string } {
+    const parts: Record<string, Template[] | undefined> = {};
+    for (const part of ['subject', 'html', 'text'] as const) {
+      const source = content[part];
+      if (source === undefined) continue;
+      try {
+        parts[part] = liquid.parse(source);
+      } catch (error) {
+        return { ok: false, part, error: (error as Error).message };
+      }
+    }
+    return { ok: true, compiled: new CompiledContent(parts['subject'] ?? [], parts['html'], parts['text']) };
+  }
+
+  render(attributes: Attributes): RenderResult {
+    let part = 'subject';
+    try {
+      const subject = liquid.renderSync(this.subject, attributes) as string;
+      part = 'html';
+      const html = this.html ? (liquid.renderSync(this.html, attributes) as string) : undefined;
+      part = 'text';
+      const text = this.text ? (liquid.renderSync(this.text, attributes) as string) : htmlToText(html ?? '');
+      return { ok: true, content: { subject: subject.replace(/[\r\n]+/g, ' ').trim(), html, text } };
+    } catch (error) {
+      return { ok: false, part, error: (error as Error).message.split('\n')[0] ?? 'render error' };
+    }
+  }
+}
+
+/** A plain-text alternative for HTML-only content: block elements become line breaks. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, '')
+    .replace(/<a\s[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/gi, '$2 ($1)')
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|h[1-6]|li|tr|table)>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
