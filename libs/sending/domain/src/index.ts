@@ -1,0 +1,3 @@
+export * from './lib/attempt-outcome';
+export * from './lib/retry-policy';
+export * from './lib/routing';
