@@ -44,8 +44,14 @@ export default [
             },
             {
               sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:feature', 'type:domain', 'type:contracts', 'type:platform', 'type:testing'],
+            },
+            // Test support may reach into any lib, but nothing except apps' and e2e specs may use it.
+            {
+              sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:feature', 'type:domain', 'type:contracts', 'type:platform'],
             },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts', 'type:platform'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:platform', 'scope:shared'] },
             { sourceTag: 'scope:planning', onlyDependOnLibsWithTags: ['scope:planning', 'scope:shared', 'scope:platform'] },
@@ -54,6 +60,18 @@ export default [
             { sourceTag: 'scope:feedback', onlyDependOnLibsWithTags: ['scope:feedback', 'scope:shared', 'scope:platform'] },
             {
               sourceTag: 'scope:app',
+              onlyDependOnLibsWithTags: [
+                'scope:planning',
+                'scope:sending',
+                'scope:bounce',
+                'scope:feedback',
+                'scope:shared',
+                'scope:platform',
+                'scope:testing',
+              ],
+            },
+            {
+              sourceTag: 'scope:testing',
               onlyDependOnLibsWithTags: ['scope:planning', 'scope:sending', 'scope:bounce', 'scope:feedback', 'scope:shared', 'scope:platform'],
             },
           ],

@@ -1,0 +1,4 @@
+export * from './lib/delivery-status';
+export * from './lib/qualify-inbound';
+export * from './lib/quarantine';
+export * from './lib/mime-part';

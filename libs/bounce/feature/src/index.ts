@@ -1,0 +1,6 @@
+export * from './lib/bounce-options';
+export * from './lib/bounce.consumer';
+export * from './lib/bounce.entities';
+export * from './lib/bounce.module';
+export * from './lib/inbound-listener';
+export * from './lib/bounce-config';

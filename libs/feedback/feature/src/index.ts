@@ -1,0 +1,3 @@
+export * from './lib/feedback-projection';
+export * from './lib/feedback.entities';
+export * from './lib/feedback.module';

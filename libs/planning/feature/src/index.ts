@@ -1,0 +1,4 @@
+export * from './lib/planner-commands';
+export * from './lib/planner.consumer';
+export * from './lib/planning.entities';
+export * from './lib/planning.module';

@@ -9,19 +9,54 @@ const planned: MessageEvent = {
   type: 'postwave.message.planned.v1',
   data: { ...ids, address: 'ada@example.com', domain: 'example.com', attributes: {}, validUntil: at },
 };
-const taken: MessageEvent = { type: 'postwave.message.taken-into-account.v1', data: { ...ids, mta: 'mta-1', at } };
+const taken: MessageEvent = {
+  type: 'postwave.message.taken-into-account.v1',
+  data: { ...ids, mta: 'mta-1', at },
+};
 const softBounce: MessageEvent = {
   type: 'postwave.message.deferred.v1',
-  data: { ...ids, attempt: 1, reply: '452 4.2.2 Mailbox full', failureType: 'Soft', reason: 'MailboxFull', reasonCode: 5, rule: 'x', nextAttemptAt: at },
+  data: {
+    ...ids,
+    attempt: 1,
+    reply: '452 4.2.2 Mailbox full',
+    failureType: 'Soft',
+    reason: 'MailboxFull',
+    reasonCode: 5,
+    rule: 'x',
+    nextAttemptAt: at,
+  },
 };
-const sent: MessageEvent = { type: 'postwave.message.sent.v1', data: { ...ids, attempt: 2, reply: '250 2.0.0 OK', mxHost: 'mx', at } };
+const sent: MessageEvent = {
+  type: 'postwave.message.sent.v1',
+  data: { ...ids, attempt: 2, reply: '250 2.0.0 OK', mxHost: 'mx', at },
+};
 const hardFail: MessageEvent = {
   type: 'postwave.message.failed.v1',
-  data: { ...ids, attempt: 1, reply: '550 5.1.1 unknown', failureType: 'Hard', reason: 'UserUnknown', reasonCode: 1, rule: 'x', expired: false, at },
+  data: {
+    ...ids,
+    attempt: 1,
+    reply: '550 5.1.1 unknown',
+    failureType: 'Hard',
+    reason: 'UserUnknown',
+    reasonCode: 1,
+    rule: 'x',
+    expired: false,
+    at,
+  },
 };
 const asyncBounce = (failureType: 'Hard' | 'Soft'): MessageEvent => ({
   type: 'postwave.message.bounced.v1',
-  data: { ...ids, address: 'ada@example.com', kind: 'dsn', diagnostic: 'smtp; 550 5.1.1', failureType, reason: 'UserUnknown', reasonCode: 1, rule: 'x', at },
+  data: {
+    ...ids,
+    address: 'ada@example.com',
+    kind: 'dsn',
+    diagnostic: 'smtp; 550 5.1.1',
+    failureType,
+    reason: 'UserUnknown',
+    reasonCode: 1,
+    rule: 'x',
+    at,
+  },
 });
 
 function project(events: readonly MessageEvent[]): { log: MessageLog | null; counts: StatusCounts } {
@@ -44,7 +79,12 @@ describe('delivery log status (Email Feedback Service semantics)', () => {
 
   it('keeps the status on a soft bounce and only updates the reason', () => {
     const { log } = project([planned, taken, softBounce]);
-    expect(log).toMatchObject({ status: 'TakenIntoAccount', failureType: 'Soft', reason: 'MailboxFull', reasonCode: 5 });
+    expect(log).toMatchObject({
+      status: 'TakenIntoAccount',
+      failureType: 'Soft',
+      reason: 'MailboxFull',
+      reasonCode: 5,
+    });
   });
 
   it('becomes Sent when a retry succeeds, raising success and clearing the soft reason', () => {
@@ -74,7 +114,14 @@ describe('delivery log status (Email Feedback Service semantics)', () => {
   it('counts excluded recipients as ignored, outside "to deliver"', () => {
     const excluded: MessageEvent = {
       type: 'postwave.message.excluded.v1',
-      data: { messageId: 'm2', deliveryId: 'd1', address: 'x', failureType: 'Hard', reason: 'InvalidSyntax', reasonCode: 201 },
+      data: {
+        messageId: 'm2',
+        deliveryId: 'd1',
+        address: 'x',
+        failureType: 'Hard',
+        reason: 'InvalidSyntax',
+        reasonCode: 201,
+      },
     };
     const { log, counts } = project([excluded]);
     expect(log).toMatchObject({ status: 'Ignored', reason: 'InvalidSyntax' });

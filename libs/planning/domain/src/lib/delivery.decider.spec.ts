@@ -119,6 +119,7 @@ describe('delivery decider', () => {
     if (!created.ok) throw new Error(created.reason);
     expect(decide(created.state, createCommand(), noBlocks)).toEqual({
       ok: false,
+      code: 'conflict',
       reason: 'a delivery with this id already exists',
       field: 'deliveryId',
       value: 'spring-sale',

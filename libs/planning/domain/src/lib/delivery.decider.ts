@@ -14,7 +14,14 @@ export type PlannerCommand =
 
 export type Decision =
   | { readonly ok: true; readonly facts: readonly Fact[]; readonly state: Delivery }
-  | { readonly ok: false; readonly reason: string; readonly field?: string; readonly value?: unknown };
+  | {
+      readonly ok: false;
+      /** `not-found`: no such delivery; `conflict`: the delivery's state does not allow the command. */
+      readonly code: 'not-found' | 'conflict';
+      readonly reason: string;
+      readonly field?: string;
+      readonly value?: unknown;
+    };
 
 const HOUR_MS = 3_600_000;
 
@@ -41,6 +48,7 @@ function create(
   if (state)
     return {
       ok: false,
+      code: 'conflict',
       reason: 'a delivery with this id already exists',
       field: 'deliveryId',
       value: data.deliveryId,
@@ -102,10 +110,11 @@ function create(
 }
 
 function confirm(state: DeliveryState, deliveryId: string, now: Date): Decision {
-  if (!state) return { ok: false, reason: 'no such delivery', field: 'deliveryId', value: deliveryId };
+  if (!state) return { ok: false, code: 'not-found', reason: 'no such delivery', field: 'deliveryId', value: deliveryId };
   if (state.status !== 'PendingConfirmation') {
     return {
       ok: false,
+      code: 'conflict',
       reason: `delivery is ${state.status}, not pending confirmation`,
       field: 'deliveryId',
       value: deliveryId,
@@ -115,6 +124,7 @@ function confirm(state: DeliveryState, deliveryId: string, now: Date): Decision 
     const errors = state.report.findings.filter((f) => f.level === 'error').map((f) => f.rule);
     return {
       ok: false,
+      code: 'conflict',
       reason: `the analysis has blocking errors: ${errors.join(', ')}`,
       field: 'deliveryId',
       value: deliveryId,

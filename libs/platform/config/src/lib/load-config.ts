@@ -22,7 +22,7 @@ export class ConfigError extends Error {
  * Parses the environment once against an app's schema whose keys are the variable names.
  * Every problem is reported (not just the first), each naming the variable and its value.
  */
-export function loadConfig<S extends z.ZodObject>(
+export function loadConfig<S extends z.ZodType>(
   schema: S,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Readonly<z.infer<S>> {

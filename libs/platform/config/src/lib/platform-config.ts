@@ -8,31 +8,48 @@ import { env } from './load-config';
  * (SQLite file + in-process event log). Mixing them is refused, because the embedded log lives in
  * the SQLite database and an outbox in PostgreSQL needs a broker to relay to.
  */
-export const platformEnvSchema = z
-  .object({
-    DATABASE_URL: env.postgresUrl(),
-    SQLITE_PATH: z.string().min(1).default('./data/postwave.sqlite'),
-    KAFKA_BROKERS: env.list(),
-    KAFKA_CLIENT_ID: z.string().min(1).optional(),
-    KAFKA_PARTITIONS: env.int(6, 1, 1024),
-    KAFKA_REPLICATION_FACTOR: env.int(1, 1, 16),
-    LOG_LEVEL: env.logLevel(),
-    POSTWAVE_INSTANCE: z.string().min(1).default(hostname()),
-    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).default('none'),
-  })
-  .superRefine((value, ctx) => {
-    const hasKafka = value.KAFKA_BROKERS.length > 0;
-    const hasPg = value.DATABASE_URL !== undefined;
-    if (hasKafka !== hasPg) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [hasKafka ? 'DATABASE_URL' : 'KAFKA_BROKERS'],
-        message: 'distributed mode needs both KAFKA_BROKERS and DATABASE_URL; set both or neither',
-      });
-    }
-  });
+export const platformEnvShape = {
+  DATABASE_URL: env.postgresUrl(),
+  SQLITE_PATH: z.string().min(1).default('./data/postwave.sqlite'),
+  KAFKA_BROKERS: env.list(),
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  KAFKA_PARTITIONS: env.int(6, 1, 1024),
+  KAFKA_REPLICATION_FACTOR: env.int(1, 1, 16),
+  LOG_LEVEL: env.logLevel(),
+  POSTWAVE_INSTANCE: z.string().min(1).default(hostname()),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).default('none'),
+  /** Prefix of the physical Kafka topic names, to run several isolated installations on one cluster. */
+  KAFKA_TOPIC_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9._-]*$/i, 'letters, digits, dot, underscore and dash only')
+    .default(''),
+};
 
-export type PlatformEnv = z.infer<typeof platformEnvSchema>;
+type PlatformFields = z.infer<z.ZodObject<typeof platformEnvShape>>;
+
+/** The mode rule, shared by every app schema that extends the platform shape. */
+export function refinePlatform(value: PlatformFields, ctx: z.RefinementCtx): void {
+  const hasKafka = value.KAFKA_BROKERS.length > 0;
+  const hasPg = value.DATABASE_URL !== undefined;
+  if (hasKafka !== hasPg) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [hasKafka ? 'DATABASE_URL' : 'KAFKA_BROKERS'],
+      message: 'distributed mode needs both KAFKA_BROKERS and DATABASE_URL; set both or neither',
+    });
+  }
+}
+
+/** An app's environment schema: the platform variables plus the app's own. */
+export function appEnvSchema<T extends z.ZodRawShape>(shape: T) {
+  return z
+    .object({ ...platformEnvShape, ...shape })
+    .superRefine((value, ctx) => refinePlatform(value as unknown as PlatformFields, ctx));
+}
+
+export const platformEnvSchema = appEnvSchema({});
+
+export type PlatformEnv = PlatformFields;
 
 export type PlatformMode =
   | { readonly kind: 'embedded'; readonly sqlitePath: string }
@@ -42,6 +59,7 @@ export type PlatformMode =
       readonly brokers: readonly string[];
       readonly partitions: number;
       readonly replicationFactor: number;
+      readonly topicNamespace: string;
     };
 
 export function platformMode(config: PlatformEnv): PlatformMode {
@@ -52,6 +70,7 @@ export function platformMode(config: PlatformEnv): PlatformMode {
       brokers: config.KAFKA_BROKERS,
       partitions: config.KAFKA_PARTITIONS,
       replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+      topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
     };
   }
   return { kind: 'embedded', sqlitePath: config.SQLITE_PATH };

@@ -13,11 +13,11 @@ export interface EventContext {
 const SEPARATOR = '|';
 
 /**
- * Marks a Nest handler as the consumer group `group`'s handler for `type`. Each service is its own
+ * Marks a Nest handler as the consumer group `group`'s handler for the given event types. Each service is its own
  * group, so in the embedded mode the four services still each see every event once.
  */
-export const OnEvent = (group: string, type: EventType | CommandType) =>
-  EventPattern(`${group}${SEPARATOR}${type}`);
+export const OnEvent = (group: string, ...types: Array<EventType | CommandType>) =>
+  EventPattern(types.map((type) => `${group}${SEPARATOR}${type}`));
 
 /**
  * A Nest microservice transport over the EventLog port: the same `@OnEvent` handlers run on Kafka

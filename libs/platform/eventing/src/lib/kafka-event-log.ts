@@ -16,6 +16,8 @@ export interface KafkaOptions {
   readonly clientId: string;
   readonly partitions: number;
   readonly replicationFactor: number;
+  /** Prefix of the physical topic names; the contracts' names stay the logical ones. */
+  readonly topicNamespace: string;
 }
 
 /**
@@ -53,7 +55,7 @@ export class KafkaEventLog implements EventLog {
       allowAutoTopicCreation: false,
     });
     await this.producer.connect();
-    this.relay = new OutboxRelay(this.db, this.producer, this.logger);
+    this.relay = new OutboxRelay(this.db, this.producer, this.logger, (topic) => this.physical(topic));
     this.relay.start();
   }
 
@@ -82,7 +84,7 @@ export class KafkaEventLog implements EventLog {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({ groupId: options.group, allowAutoTopicCreation: false });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+    await consumer.subscribe({ topics: options.topics.map((t) => this.physical(t)), fromBeginning: true });
     this.consumers.add(consumer);
     await consumer.run({
       eachBatchAutoResolve: false,
@@ -102,7 +104,7 @@ export class KafkaEventLog implements EventLog {
     const admin = this.kafka.admin();
     await admin.connect();
     const remaining = new Map<string, number>();
-    for (const topic of options.topics) {
+    for (const topic of options.topics.map((t) => this.physical(t))) {
       for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
         if (Number(high) > 0) remaining.set(`${topic}:${partition}`, Number(high) - 1);
       }
@@ -112,7 +114,7 @@ export class KafkaEventLog implements EventLog {
     if (remaining.size > 0) {
       const consumer = this.kafka.consumer({ groupId: group });
       await consumer.connect();
-      await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+      await consumer.subscribe({ topics: options.topics.map((t) => this.physical(t)), fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         consumer
           .run({
@@ -159,7 +161,7 @@ export class KafkaEventLog implements EventLog {
           continue;
         }
         const event: ConsumedEvent = {
-          topic: batch.topic as Topic,
+          topic: batch.topic.slice(this.options.topicNamespace.length) as Topic,
           envelope: decoded.envelope,
           position: `${batch.partition}:${message.offset}`,
         };
@@ -176,17 +178,21 @@ export class KafkaEventLog implements EventLog {
     return handled;
   }
 
+  private physical(topic: string): string {
+    return this.options.topicNamespace + topic;
+  }
+
   private async createTopics(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const missing = TOPIC_SPECS.filter((spec) => !existing.has(spec.name));
+      const missing = TOPIC_SPECS.filter((spec) => !existing.has(this.physical(spec.name)));
       if (missing.length > 0) {
         await admin.createTopics({
           waitForLeaders: true,
           topics: missing.map((spec) => ({
-            topic: spec.name,
+            topic: this.physical(spec.name),
             numPartitions: this.options.partitions,
             replicationFactor: this.options.replicationFactor,
             configEntries: [

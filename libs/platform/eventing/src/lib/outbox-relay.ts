@@ -27,6 +27,7 @@ export class OutboxRelay {
     private readonly db: Database,
     private readonly producer: Producer,
     private readonly logger: Logger,
+    private readonly physicalTopic: (topic: string) => string,
   ) {}
 
   start(): void {
@@ -75,9 +76,10 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, ReturnType<typeof toKafkaMessage>[]>();
       for (const row of rows) {
-        const messages = byTopic.get(row.topic) ?? [];
+          const topic = this.physicalTopic(row.topic);
+        const messages = byTopic.get(topic) ?? [];
         messages.push(toKafkaMessage(JSON.parse(row.envelope)));
-        byTopic.set(row.topic, messages);
+        byTopic.set(topic, messages);
       }
       await this.producer.sendBatch({
         acks: -1,

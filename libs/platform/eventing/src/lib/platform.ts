@@ -50,6 +50,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
             clientId: options.clientId,
             partitions: options.mode.partitions,
             replicationFactor: options.mode.replicationFactor,
+            topicNamespace: options.mode.topicNamespace,
           },
           options.logger,
         );

@@ -17,7 +17,11 @@ export interface Telemetry {
  * Resource detectors are off: the host detector's async `host.id` delays exports, and the
  * service name plus POSTWAVE_INSTANCE identify a process well enough.
  */
+let active: Telemetry | null = null;
+
 export function startTelemetry(options: TelemetryOptions): Telemetry {
+  // One SDK per process: in the embedded mode (and in tests) several services share a process.
+  if (active) return active;
   if (options.traces === 'none' && !options.exporter) {
     return { shutdown: async () => undefined };
   }
@@ -31,5 +35,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     instrumentations: [],
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  const started: Telemetry = {
+    shutdown: async () => {
+      active = null;
+      await sdk.shutdown();
+    },
+  };
+  active = started;
+  return started;
 }

@@ -16,21 +16,39 @@ const hard: Qualified = { type: 'Hard', reason: 'UserUnknown', reasonCode: 1, ru
 
 describe('after a delivery attempt', () => {
   it('records Sent with the receiving host on a 250', () => {
-    const decision = decideAfterAttempt({ kind: 'accepted', reply: '250 2.0.0 OK', mxHost: 'mx.example' }, ctx);
+    const decision = decideAfterAttempt(
+      { kind: 'accepted', reply: '250 2.0.0 OK', mxHost: 'mx.example' },
+      ctx,
+    );
     expect(decision.kind).toBe('sent');
-    expect(decision.facts[0]).toMatchObject({ type: 'postwave.message.sent.v1', data: { mxHost: 'mx.example', attempt: 1 } });
+    expect(decision.facts[0]).toMatchObject({
+      type: 'postwave.message.sent.v1',
+      data: { mxHost: 'mx.example', attempt: 1 },
+    });
   });
 
   it('fails at once on a hard bounce', () => {
-    const decision = decideAfterAttempt({ kind: 'rejected', reply: '550 5.1.1 unknown', permanent: true, qualification: hard }, ctx);
+    const decision = decideAfterAttempt(
+      { kind: 'rejected', reply: '550 5.1.1 unknown', permanent: true, qualification: hard },
+      ctx,
+    );
     expect(decision.kind).toBe('failed');
-    expect(decision.facts[0]).toMatchObject({ type: 'postwave.message.failed.v1', data: { reason: 'UserUnknown', expired: false } });
+    expect(decision.facts[0]).toMatchObject({
+      type: 'postwave.message.failed.v1',
+      data: { reason: 'UserUnknown', expired: false },
+    });
   });
 
   it('defers a soft bounce to the next slot of the retry schedule', () => {
-    const decision = decideAfterAttempt({ kind: 'rejected', reply: '452 4.2.2 full', permanent: false, qualification: soft }, { ...ctx, attempt: 3 });
+    const decision = decideAfterAttempt(
+      { kind: 'rejected', reply: '452 4.2.2 full', permanent: false, qualification: soft },
+      { ...ctx, attempt: 3 },
+    );
     expect(decision).toMatchObject({ kind: 'retry', at: new Date('2026-03-01T10:04:00.000Z') });
-    expect(decision.facts[0]).toMatchObject({ type: 'postwave.message.deferred.v1', data: { reason: 'MailboxFull' } });
+    expect(decision.facts[0]).toMatchObject({
+      type: 'postwave.message.deferred.v1',
+      data: { reason: 'MailboxFull' },
+    });
   });
 
   it('fails as expired when the next attempt would fall after the validity end', () => {
@@ -43,9 +61,24 @@ describe('after a delivery attempt', () => {
   });
 
   it('fails an unqualified permanent reply as "not defined" instead of retrying it', () => {
-    const notDefined: Qualified = { type: 'NotDefined', reason: 'NotDefined', reasonCode: 0, rule: 'unmatched' };
-    expect(decideAfterAttempt({ kind: 'rejected', reply: '554 odd', permanent: true, qualification: notDefined }, ctx).kind).toBe('failed');
-    expect(decideAfterAttempt({ kind: 'rejected', reply: '451 odd', permanent: false, qualification: notDefined }, ctx).kind).toBe('retry');
+    const notDefined: Qualified = {
+      type: 'NotDefined',
+      reason: 'NotDefined',
+      reasonCode: 0,
+      rule: 'unmatched',
+    };
+    expect(
+      decideAfterAttempt(
+        { kind: 'rejected', reply: '554 odd', permanent: true, qualification: notDefined },
+        ctx,
+      ).kind,
+    ).toBe('failed');
+    expect(
+      decideAfterAttempt(
+        { kind: 'rejected', reply: '451 odd', permanent: false, qualification: notDefined },
+        ctx,
+      ).kind,
+    ).toBe('retry');
   });
 
   it('reports a message that expired in the queue with the expiry reason', () => {
@@ -58,7 +91,9 @@ describe('after a delivery attempt', () => {
 describe('retry schedule', () => {
   it('grows exponentially up to the cap and randomizes within the jitter share', () => {
     const policy = { firstDelayMs: 1000, factor: 2, maxDelayMs: 5000, jitter: 0.5 };
-    expect([1, 2, 3, 4, 5].map((attempt) => retryDelayMs(policy, attempt, () => 0))).toEqual([1000, 2000, 4000, 5000, 5000]);
+    expect([1, 2, 3, 4, 5].map((attempt) => retryDelayMs(policy, attempt, () => 0))).toEqual([
+      1000, 2000, 4000, 5000, 5000,
+    ]);
     expect(retryDelayMs(policy, 2, () => 1)).toBe(1000);
   });
 });
@@ -73,11 +108,16 @@ describe('static routes', () => {
   });
 
   it('sends everything else to the relay when one is set', () => {
-    expect(staticRoute(parseRouteTable('', 'smarthost.local:587'), 'x.example')).toEqual({ host: 'smarthost.local', port: 587 });
+    expect(staticRoute(parseRouteTable('', 'smarthost.local:587'), 'x.example')).toEqual({
+      host: 'smarthost.local',
+      port: 587,
+    });
   });
 
   it('names the variable and the bad entry', () => {
-    expect(() => parseRouteTable('example.test', undefined)).toThrow('MTA_ROUTES: "example.test" is not domain=host:port');
+    expect(() => parseRouteTable('example.test', undefined)).toThrow(
+      'MTA_ROUTES: "example.test" is not domain=host:port',
+    );
     expect(() => parseRouteTable('', 'relay:99999')).toThrow('MTA_RELAY: "relay:99999" is not host:port');
   });
 });

@@ -1,0 +1,17 @@
+import { appEnvSchema, env } from '@postwave/platform/config';
+import type { ServiceSpec } from '@postwave/platform/runtime';
+import { planningEntities, PlanningModule } from '@postwave/planning/feature';
+import { z } from 'zod';
+
+export const plannerEnvSchema = appEnvSchema({
+  HTTP_PORT: env.port(8081),
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+});
+
+/** Delivery commands in (HTTP and the command topic); analysis, confirmation and messages out. */
+export const plannerService: ServiceSpec<typeof plannerEnvSchema> = {
+  name: 'delivery-planner',
+  envSchema: plannerEnvSchema,
+  entities: [planningEntities],
+  modules: () => [PlanningModule],
+};

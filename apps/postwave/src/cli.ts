@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { registerBounceCommands } from './commands/bounces.command';
+import { registerDeliveryCommands } from './commands/deliveries.command';
+import { registerServerCommands } from './commands/server.command';
+
+const program = new Command('postwave')
+  .description('Postwave: plan, send and watch email deliveries (embedded mode by default).')
+  .showHelpAfterError()
+  .enablePositionalOptions();
+
+registerServerCommands(program);
+registerDeliveryCommands(program);
+registerBounceCommands(program);
+
+program.parseAsync(process.argv).catch((error: Error) => {
+  process.stderr.write(`postwave: ${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import { reasonCode, type FailureReason, type FailureType } from '@postwave/contracts';
+import type { BounceRuleSet, RuleType } from './bounce-rule.schema';
+import { DEFAULT_RULE_SET } from './default-rules';
+import { parseSmtpReply, replyClass, type SmtpReply } from './smtp-reply';
+
+/** Outcome of qualifying one failure: Campaign type and reason, `@failureReason` code, rule id that decided. */
+export type Qualification = {
+  type: FailureType;
+  reason: FailureReason;
+  reasonCode: number;
+  rule: string;
+};
+
+/** Rule id reported when a custom rule set has no catch-all and nothing matched. */
+export const UNMATCHED_RULE_ID = 'unmatched';
+
+/** `ByClass`: 5xx is permanent (Hard); 4xx, or no code at all, is retried (Soft) rather than quarantined. */
+export function resolveType(type: RuleType, reply: SmtpReply): FailureType {
+  if (type !== 'ByClass') return type;
+  return replyClass(reply) === 5 ? 'Hard' : 'Soft';
+}
+
+export function qualification(type: FailureType, reason: FailureReason, rule: string): Qualification {
+  return { type, reason, reasonCode: reasonCode(reason), rule };
+}
+
+/**
+ * Qualifies an SMTP reply (sync, from the sending MTA) or a DSN diagnostic (async) with an ordered
+ * rule set; the first matching rule wins. Retry decisions belong to `isPermanent`, not to this.
+ */
+export function qualifyReply(
+  reply: string | SmtpReply,
+  rules: BounceRuleSet = DEFAULT_RULE_SET,
+): Qualification {
+  const parsed = typeof reply === 'string' ? parseSmtpReply(reply) : reply;
+  const rule = rules.rules.find((r) => r.test(parsed));
+  if (!rule) return qualification('NotDefined', 'NotDefined', UNMATCHED_RULE_ID);
+  return qualification(resolveType(rule.type, parsed), rule.reason, rule.id);
+}

@@ -1,0 +1,102 @@
+import { BounceRuleSetError, type BounceRuleData } from './bounce-rule.schema';
+import { qualifyReply, UNMATCHED_RULE_ID } from './qualify-reply';
+import { validateRuleSet } from './validate-rule-set';
+
+const rule = (overrides: Partial<BounceRuleData> = {}): BounceRuleData => ({
+  id: 'test.rule',
+  match: { text: 'user unknown' },
+  type: 'ByClass',
+  reason: 'UserUnknown',
+  examples: ['550 User unknown'],
+  ...overrides,
+});
+
+function issuesOf(data: unknown): string[] {
+  try {
+    validateRuleSet(data);
+  } catch (e) {
+    if (e instanceof BounceRuleSetError) return e.issues.map((i) => `${i.ruleId} ${i.field}`);
+    throw e;
+  }
+  return [];
+}
+
+describe('validateRuleSet', () => {
+  it('compiles valid rules that a custom qualification can use', () => {
+    const set = validateRuleSet([rule()]);
+    expect(qualifyReply('550 5.1.1 User unknown', set)).toEqual({
+      type: 'Hard',
+      reason: 'UserUnknown',
+      reasonCode: 1,
+      rule: 'test.rule',
+    });
+  });
+
+  it('reports no rule when a set without catch-all matches nothing', () => {
+    expect(qualifyReply('421 busy', validateRuleSet([rule()]))).toMatchObject({
+      type: 'NotDefined',
+      rule: UNMATCHED_RULE_ID,
+    });
+  });
+
+  it('matches code patterns with x wildcards', () => {
+    const set = validateRuleSet([rule({ match: { codes: ['45x'] }, type: 'Soft', reason: 'Unreachable' })]);
+    expect(qualifyReply('451 local error', set).rule).toBe('test.rule');
+    expect(qualifyReply('421 local error', set).rule).toBe(UNMATCHED_RULE_ID);
+    expect(qualifyReply('local error', set).rule).toBe(UNMATCHED_RULE_ID);
+  });
+
+  it('compares enhanced code parts numerically so 5.1.1 does not match 5.1.10', () => {
+    const set = validateRuleSet([rule({ match: { enhanced: ['5.1.1'] } })]);
+    expect(qualifyReply('550 5.1.1 x', set).rule).toBe('test.rule');
+    expect(qualifyReply('550 5.1.10 x', set).rule).toBe(UNMATCHED_RULE_ID);
+  });
+
+  it('excludes replies matching exceptText', () => {
+    const set = validateRuleSet([rule({ match: { text: 'rejected', exceptText: ['sender'] } })]);
+    expect(qualifyReply('550 Recipient rejected', set).rule).toBe('test.rule');
+    expect(qualifyReply('550 Sender rejected', set).rule).toBe(UNMATCHED_RULE_ID);
+  });
+
+  it('rejects anything but an array', () => {
+    expect(issuesOf({ rules: [] })).toEqual(['(root) (root)']);
+  });
+
+  it('names the rule and the alternative holding an invalid regex', () => {
+    expect(issuesOf([rule({ id: 'bad.regex', match: { text: ['ok', 'unclosed ('] } })])).toEqual([
+      'bad.regex match.text.1',
+    ]);
+  });
+
+  it('rejects a plain-string \\b (a backspace) instead of silently never matching', () => {
+    expect(issuesOf([rule({ match: { text: '\bspam\b' } })])).toEqual(['test.rule match.text']);
+  });
+
+  it('rejects an unknown reason, type, match key and malformed codes', () => {
+    const bad = [
+      { ...rule({ id: 'a' }), reason: 'Nope' },
+      { ...rule({ id: 'b' }), type: 'Sometimes' },
+      rule({ id: 'c', match: { txt: 'x' } as never }),
+      rule({ id: 'd', match: { codes: ['5'] } }),
+      rule({ id: 'e', match: { enhanced: ['5.1'] } }),
+    ];
+    expect(issuesOf(bad)).toEqual(['a reason', 'b type', 'c match', 'd match.codes.0', 'e match.enhanced.0']);
+  });
+
+  it('requires at least one example and identifies id-less rules by index', () => {
+    expect(issuesOf([rule({ examples: [] }), { match: {} }])).toEqual(
+      expect.arrayContaining(['test.rule examples', '#1 id', '#1 examples']),
+    );
+  });
+
+  it('rejects duplicate ids and rules made unreachable by a match-all rule', () => {
+    const all = rule({ id: 'all', match: {} });
+    expect(issuesOf([rule(), rule(), all, rule({ id: 'late' })])).toEqual(['test.rule id', 'late match']);
+  });
+
+  it('puts every issue in the error message', () => {
+    expect(() => validateRuleSet([rule({ id: 'x.y', reason: 'Nope' as never })])).toThrow(
+      /rule 'x\.y', field 'reason'/,
+    );
+  });
+});

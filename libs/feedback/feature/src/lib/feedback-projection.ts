@@ -1,0 +1,167 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { MESSAGE_STATUS_LABELS, TOPICS, type MessageStatus, type Topic } from '@postwave/contracts';
+import {
+  deliveryKpis,
+  evolveMessageLog,
+  MESSAGE_LOG_EVENTS,
+  shiftCounts,
+  type MessageLog,
+  type StatusCounts,
+} from '@postwave/feedback/domain';
+import {
+  DATABASE,
+  EVENT_LOG,
+  forgetGroup,
+  type ConsumedEnvelope,
+  type EventLog,
+} from '@postwave/platform/eventing';
+import type { Database } from '@postwave/platform/persistence';
+import type { EntityManager } from 'typeorm';
+import type { DeliveryRow } from './feedback.entities';
+
+export const FEEDBACK_GROUP = 'feedback-projector';
+export const FEEDBACK_TOPICS: readonly Topic[] = [TOPICS.deliveryEvents, TOPICS.messageEvents];
+
+const COUNT_COLUMNS: Record<MessageStatus, keyof DeliveryRow> = {
+  Pending: 'pending',
+  TakenIntoAccount: 'takenIntoAccount',
+  Sent: 'sent',
+  Failed: 'failed',
+  Ignored: 'ignored',
+  Canceled: 'canceled',
+};
+
+const emptyDelivery = (deliveryId: string): DeliveryRow => ({
+  deliveryId,
+  label: null,
+  subject: null,
+  state: 'Unknown',
+  createdAt: null,
+  targeted: 0,
+  pending: 0,
+  takenIntoAccount: 0,
+  sent: 0,
+  failed: 0,
+  ignored: 0,
+  canceled: 0,
+});
+
+const countsOf = (row: DeliveryRow): StatusCounts => ({
+  Pending: row.pending,
+  TakenIntoAccount: row.takenIntoAccount,
+  Sent: row.sent,
+  Failed: row.failed,
+  Ignored: row.ignored,
+  Canceled: row.canceled,
+});
+
+/**
+ * Applies events to the read model. Row timestamps come from the events, so a rebuild produces
+ * exactly the rows the live projection has.
+ */
+@Injectable()
+export class FeedbackProjection {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(EVENT_LOG) private readonly eventLog: EventLog,
+  ) {}
+
+  async apply(em: EntityManager, envelope: ConsumedEnvelope): Promise<void> {
+    switch (envelope.type) {
+      case 'postwave.delivery.created.v1':
+        return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({
+          ...row,
+          label: envelope.data.label ?? null,
+          subject: envelope.data.content.subject,
+          createdAt: envelope.data.createdAt,
+          state: row.state === 'Unknown' ? 'Analysis' : row.state,
+        }));
+      case 'postwave.delivery.analyzed.v1':
+        return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({
+          ...row,
+          targeted: envelope.data.report.targeted,
+          state: ['Unknown', 'Analysis'].includes(row.state) ? 'PendingConfirmation' : row.state,
+        }));
+      case 'postwave.delivery.confirmed.v1':
+        return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({ ...row, state: 'InProgress' }));
+      default:
+        if ((MESSAGE_LOG_EVENTS as readonly string[]).includes(envelope.type)) {
+          return this.applyToMessage(
+            em,
+            envelope as Parameters<typeof evolveMessageLog>[1] & ConsumedEnvelope,
+          );
+        }
+    }
+  }
+
+  /** Drops the read model and replays the event stream from the first event. */
+  async rebuild(): Promise<{ replayed: number }> {
+    await this.db.transaction(async (em) => {
+      await em.clear('FeedbackMessageLog');
+      await em.clear('FeedbackDelivery');
+      await forgetGroup(em, FEEDBACK_GROUP);
+    });
+    const replayed = await this.eventLog.replay({
+      group: FEEDBACK_GROUP,
+      topics: FEEDBACK_TOPICS,
+      handle: (event, tx) => this.apply(tx.em, event.envelope),
+    });
+    return { replayed };
+  }
+
+  private async applyToMessage(
+    em: EntityManager,
+    envelope: Parameters<typeof evolveMessageLog>[1] & ConsumedEnvelope,
+  ): Promise<void> {
+    const current = await em.findOne<MessageLog>('FeedbackMessageLog', {
+      where: { messageId: envelope.data.messageId },
+    });
+    const next = evolveMessageLog(current, envelope, envelope.time);
+    if (next === current) return;
+    await em.save('FeedbackMessageLog', { ...next });
+    if (current?.status !== next.status) {
+      await this.updateDelivery(em, next.deliveryId, (row) => {
+        const counts = shiftCounts(countsOf(row), current?.status ?? null, next.status);
+        const updated = { ...row };
+        for (const [status, column] of Object.entries(COUNT_COLUMNS)) {
+          (updated as Record<string, unknown>)[column] = counts[status as MessageStatus];
+        }
+        return updated;
+      });
+    }
+  }
+
+  private async updateDelivery(
+    em: EntityManager,
+    deliveryId: string,
+    change: (row: DeliveryRow) => DeliveryRow,
+  ) {
+    const row =
+      (await em.findOne<DeliveryRow>('FeedbackDelivery', { where: { deliveryId } })) ??
+      emptyDelivery(deliveryId);
+    await em.save('FeedbackDelivery', change(row));
+  }
+}
+
+export function deliverySummary(row: DeliveryRow) {
+  const kpis = deliveryKpis(countsOf(row));
+  const finished = row.state === 'InProgress' && kpis.pending + kpis.takenIntoAccount === 0;
+  return {
+    deliveryId: row.deliveryId,
+    label: row.label,
+    subject: row.subject,
+    state: finished ? 'Finished' : row.state,
+    createdAt: row.createdAt,
+    targeted: row.targeted,
+    kpis,
+  };
+}
+
+export function messageView(log: MessageLog) {
+  return { ...log, statusLabel: MESSAGE_STATUS_LABELS[log.status] };
+}
+
+/** The rebuild entrypoint's work, on an opened platform. */
+export function rebuildReadModel(platform: { db: Database; eventLog: EventLog }) {
+  return new FeedbackProjection(platform.db, platform.eventLog).rebuild();
+}

@@ -1,0 +1,73 @@
+import { Controller, Get, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { MessageStatus } from '@postwave/contracts';
+import type { MessageLog } from '@postwave/feedback/domain';
+import { DATABASE } from '@postwave/platform/eventing';
+import type { Database } from '@postwave/platform/persistence';
+import { parseOrThrow } from '@postwave/contracts';
+import { z } from 'zod';
+import { deliverySummary, FeedbackProjection, messageView } from './feedback-projection';
+import type { DeliveryRow } from './feedback.entities';
+
+const MessageQuery = z.object({
+  status: MessageStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const notFound = (field: string, value: string) =>
+  new NotFoundException({ error: `${field}: not found (got ${JSON.stringify(value)})`, field, value });
+
+/** The read API: delivery list and KPIs, the delivery log, one message. */
+@Controller('v1')
+export class FeedbackController {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(FeedbackProjection) private readonly projection: FeedbackProjection,
+  ) {}
+
+  @Get('deliveries')
+  async deliveries() {
+    const rows = await this.db.read((em) =>
+      em.find<DeliveryRow>('FeedbackDelivery', { order: { createdAt: 'DESC' } }),
+    );
+    return rows.map(deliverySummary);
+  }
+
+  @Get('deliveries/:deliveryId')
+  async delivery(@Param('deliveryId') deliveryId: string) {
+    const row = await this.db.read((em) =>
+      em.findOne<DeliveryRow>('FeedbackDelivery', { where: { deliveryId } }),
+    );
+    if (!row) throw notFound('deliveryId', deliveryId);
+    return deliverySummary(row);
+  }
+
+  @Get('deliveries/:deliveryId/messages')
+  async messages(@Param('deliveryId') deliveryId: string, @Query() query: Record<string, string>) {
+    const { status, limit, offset } = parseOrThrow(MessageQuery, query, 'query');
+    const rows = await this.db.read((em) =>
+      em.find<MessageLog>('FeedbackMessageLog', {
+        where: { deliveryId, ...(status ? { status } : {}) },
+        order: { messageId: 'ASC' },
+        take: limit,
+        skip: offset,
+      }),
+    );
+    return rows.map(messageView);
+  }
+
+  @Get('messages/:messageId')
+  async message(@Param('messageId') messageId: string) {
+    const row = await this.db.read((em) =>
+      em.findOne<MessageLog>('FeedbackMessageLog', { where: { messageId } }),
+    );
+    if (!row) throw notFound('messageId', messageId);
+    return messageView(row);
+  }
+
+  /** Drops and replays the read model (the `rebuild` entrypoint does the same from the CLI). */
+  @Post('admin/rebuild')
+  rebuild() {
+    return this.projection.rebuild();
+  }
+}

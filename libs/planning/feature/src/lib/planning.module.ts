@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { PlannerCommands } from './planner-commands';
+import { PlannerConsumer } from './planner.consumer';
+import { PlannerController } from './planner.controller';
+
+@Module({
+  controllers: [PlannerController, PlannerConsumer],
+  providers: [PlannerCommands],
+  exports: [PlannerCommands],
+})
+export class PlanningModule {}

@@ -1,0 +1,3 @@
+export * from './lib/health.controller';
+export * from './lib/http-errors.filter';
+export * from './lib/run-service';

@@ -1,0 +1,25 @@
+import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
+import { ContractViolation } from '@postwave/contracts';
+import type { Logger } from '@postwave/platform/observability';
+import type { Response } from 'express';
+
+/** Every error leaves as JSON; contract violations name the field and the value (400). */
+@Catch()
+export class HttpErrorsFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (error instanceof ContractViolation) {
+      response.status(400).json({ error: error.message, field: error.field, value: error.value });
+      return;
+    }
+    if (error instanceof HttpException) {
+      const body = error.getResponse();
+      response.status(error.getStatus()).json(typeof body === 'string' ? { error: body } : body);
+      return;
+    }
+    this.logger.error({ err: error }, 'unhandled error in HTTP handler');
+    response.status(500).json({ error: 'internal error' });
+  }
+}

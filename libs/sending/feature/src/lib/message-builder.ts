@@ -1,0 +1,117 @@
+import { CompiledContent, type Attributes } from '@postwave/content';
+import { verpAddress, type DeliveryContent } from '@postwave/contracts';
+import { dkimSign } from 'mailauth/lib/dkim/sign';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { DkimKeyring } from './dkim-keyring';
+
+export interface OutgoingMessage {
+  readonly messageId: string;
+  readonly deliveryId: string;
+  readonly address: string;
+  readonly attributes: Attributes;
+}
+
+export interface BuiltMessage {
+  /** Envelope sender: the VERP return path carrying the message id. */
+  readonly mailFrom: string;
+  readonly raw: Buffer;
+}
+
+export type BuildResult = { ok: true; message: BuiltMessage } | { ok: false; error: string };
+
+export interface BuilderSettings {
+  readonly instance: string;
+  readonly verpDomain: string | null;
+  readonly verpSecret: string;
+  readonly unsubscribeUrl: string | null;
+}
+
+/**
+ * Builds the MIME message for one recipient (personalization is applied here, from the delivery's
+ * templates, so events never carry bodies), adds the headers a bulk sender needs in 2026 and signs
+ * it with every DKIM key of the sender domain.
+ */
+export class MessageBuilder {
+  private readonly compiled = new Map<string, CompiledContent>();
+
+  constructor(
+    private readonly settings: BuilderSettings,
+    private readonly keyring: DkimKeyring,
+  ) {}
+
+  async build(content: DeliveryContent, message: OutgoingMessage): Promise<BuildResult> {
+    const compiled = this.compile(message.deliveryId, content);
+    if (!compiled.ok) return compiled;
+    const rendered = compiled.compiled.render(message.attributes);
+    if (!rendered.ok)
+      return { ok: false, error: `personalization failed in ${rendered.part}: ${rendered.error}` };
+
+    const senderDomain = content.sender.address.split('@')[1]!.toLowerCase();
+    const returnDomain = this.settings.verpDomain ?? senderDomain;
+    const mailFrom = verpAddress(message.messageId, this.settings.verpSecret, returnDomain);
+    const unsubscribeMailto = `mailto:${verpAddress(message.messageId, this.settings.verpSecret, returnDomain, 'unsubscribe')}`;
+    const unsubscribeHttps = this.settings.unsubscribeUrl
+      ? `${this.settings.unsubscribeUrl.replace(/\/$/, '')}/${message.messageId}`
+      : null;
+    const headers: Record<string, string> = {
+      'X-Postwave-Message-Id': message.messageId,
+      'Feedback-ID': `${message.deliveryId}:postwave:${senderDomain}`,
+      'List-Unsubscribe': [unsubscribeMailto, unsubscribeHttps]
+        .filter(Boolean)
+        .map((u) => `<${u}>`)
+        .join(', '),
+    };
+    if (unsubscribeHttps) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+
+    const composer = new MailComposer({
+      from: content.sender.name
+        ? { name: content.sender.name, address: content.sender.address }
+        : content.sender.address,
+      to: message.address,
+      ...(content.replyTo ? { replyTo: content.replyTo } : {}),
+      subject: rendered.content.subject,
+      text: rendered.content.text,
+      ...(rendered.content.html !== undefined ? { html: rendered.content.html } : {}),
+      messageId: `<${message.messageId}.${this.settings.instance}@${senderDomain}>`,
+      envelope: { from: mailFrom, to: message.address },
+      headers,
+    });
+    const unsigned = await composer.compile().build();
+    const keys = this.keyring.keysFor(senderDomain);
+    if (keys.length === 0) return { ok: true, message: { mailFrom, raw: unsigned } };
+    const [first, ...rest] = keys;
+    const signed = await dkimSign(unsigned, {
+      signingDomain: first!.domain,
+      selector: first!.selector,
+      privateKey: first!.privateKey,
+      canonicalization: 'relaxed/relaxed',
+      signatureData: keys.map((key) => ({
+        signingDomain: key.domain,
+        selector: key.selector,
+        privateKey: key.privateKey,
+        algorithm: key.algorithm,
+        canonicalization: 'relaxed/relaxed',
+      })),
+    });
+    if (signed.errors.length > 0 && rest.length + 1 === signed.errors.length) {
+      return { ok: false, error: `DKIM signing failed: ${signed.errors[0]?.message}` };
+    }
+    return {
+      ok: true,
+      message: { mailFrom, raw: Buffer.concat([Buffer.from(signed.signatures), unsigned]) },
+    };
+  }
+
+  private compile(
+    deliveryId: string,
+    content: DeliveryContent,
+  ): { ok: true; compiled: CompiledContent } | { ok: false; error: string } {
+    const cached = this.compiled.get(deliveryId);
+    if (cached) return { ok: true, compiled: cached };
+    const compiled = CompiledContent.compile(content);
+    if (!compiled.ok) return { ok: false, error: `template error in ${compiled.part}: ${compiled.error}` };
+    if (this.compiled.size > 1000) this.compiled.clear();
+    this.compiled.set(deliveryId, compiled.compiled);
+    return compiled;
+  }
+}

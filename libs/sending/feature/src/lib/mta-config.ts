@@ -1,0 +1,83 @@
+import { hostname } from 'node:os';
+import { env } from '@postwave/platform/config';
+import { parseRouteTable, RouteConfigError } from '@postwave/sending/domain';
+import { z } from 'zod';
+import type { MtaOptions } from './mta-options';
+
+/** The MTA's environment variables; every app that runs the MTA spreads this into its schema. */
+export const mtaEnvShape = {
+  MTA_HELO_NAME: z.string().min(1).default(hostname()),
+  MTA_ROUTES: z.string().optional(),
+  MTA_RELAY: z.string().optional(),
+  MTA_DNS_SERVERS: env.list(),
+  MTA_DKIM_SELECTOR: z
+    .string()
+    .regex(/^[a-z0-9-]+$/i, 'letters, digits and dashes only')
+    .default('pw1'),
+  MTA_DKIM_KEYS_DIR: z.string().min(1).default('./data/dkim'),
+  MTA_DKIM_GENERATE: env.bool(false),
+  MTA_VERP_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, 'must be a domain name')
+    .optional(),
+  MTA_VERP_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  MTA_UNSUBSCRIBE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MTA_RETRY_FIRST_MS: env.int(300_000, 1),
+  MTA_RETRY_FACTOR: z.coerce.number().min(1).max(10).default(2),
+  MTA_RETRY_MAX_MS: env.int(4 * 3_600_000, 1),
+  MTA_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.5),
+  MTA_MAX_CONNECTIONS: env.int(20, 1, 1000),
+  MTA_MESSAGES_PER_CONNECTION: env.int(100, 1, 10_000),
+  MTA_CONNECT_TIMEOUT_MS: env.int(30_000, 100),
+  MTA_GREETING_TIMEOUT_MS: env.int(60_000, 100),
+  MTA_SOCKET_TIMEOUT_MS: env.int(120_000, 100),
+  MTA_LEASE_MS: env.int(300_000, 1000),
+  MTA_TLS: z.enum(['disabled', 'opportunistic', 'required']).default('opportunistic'),
+};
+
+type MtaEnv = z.infer<z.ZodObject<typeof mtaEnvShape>>;
+
+/** Cross-field checks: routes must parse; reported against the variable that holds them. */
+export function refineMta(value: MtaEnv, ctx: z.RefinementCtx): void {
+  try {
+    parseRouteTable(value.MTA_ROUTES, value.MTA_RELAY);
+  } catch (error) {
+    if (!(error instanceof RouteConfigError)) throw error;
+    ctx.addIssue({
+      code: 'custom',
+      path: [error.message.startsWith('MTA_RELAY') ? 'MTA_RELAY' : 'MTA_ROUTES'],
+      message: error.message,
+    });
+  }
+}
+
+export function mtaOptionsFrom(config: MtaEnv, instance: string): MtaOptions {
+  return {
+    instance,
+    heloName: config.MTA_HELO_NAME,
+    routes: parseRouteTable(config.MTA_ROUTES, config.MTA_RELAY),
+    dnsServers: config.MTA_DNS_SERVERS,
+    dkim: {
+      selector: config.MTA_DKIM_SELECTOR,
+      keysDir: config.MTA_DKIM_KEYS_DIR,
+      generateMissing: config.MTA_DKIM_GENERATE,
+    },
+    verp: { domain: config.MTA_VERP_DOMAIN ?? null, secret: config.MTA_VERP_SECRET },
+    unsubscribeUrl: config.MTA_UNSUBSCRIBE_URL ?? null,
+    retry: {
+      firstDelayMs: config.MTA_RETRY_FIRST_MS,
+      factor: config.MTA_RETRY_FACTOR,
+      maxDelayMs: config.MTA_RETRY_MAX_MS,
+      jitter: config.MTA_RETRY_JITTER,
+    },
+    maxConnections: config.MTA_MAX_CONNECTIONS,
+    messagesPerConnection: config.MTA_MESSAGES_PER_CONNECTION,
+    timeouts: {
+      connectMs: config.MTA_CONNECT_TIMEOUT_MS,
+      greetingMs: config.MTA_GREETING_TIMEOUT_MS,
+      socketMs: config.MTA_SOCKET_TIMEOUT_MS,
+    },
+    leaseMs: config.MTA_LEASE_MS,
+    tls: config.MTA_TLS,
+  };
+}

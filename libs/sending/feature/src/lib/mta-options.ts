@@ -1,0 +1,27 @@
+import type { RetryPolicy, RouteTable } from '@postwave/sending/domain';
+
+export const MTA_OPTIONS = Symbol('MtaOptions');
+
+export interface MtaOptions {
+  /** Instance name: in Message-IDs and in "taken into account" events. */
+  readonly instance: string;
+  /** EHLO name. */
+  readonly heloName: string;
+  readonly routes: RouteTable;
+  /** DNS servers for MX lookups (`host` or `host:port`); empty = the system's. */
+  readonly dnsServers: readonly string[];
+  readonly dkim: {
+    readonly selector: string;
+    readonly keysDir: string;
+    /** Embedded default: create a key for a sender domain that has none, and log its DNS record. */
+    readonly generateMissing: boolean;
+  };
+  readonly verp: { readonly domain: string | null; readonly secret: string };
+  readonly unsubscribeUrl: string | null;
+  readonly retry: RetryPolicy;
+  readonly maxConnections: number;
+  readonly messagesPerConnection: number;
+  readonly timeouts: { readonly connectMs: number; readonly greetingMs: number; readonly socketMs: number };
+  readonly leaseMs: number;
+  readonly tls: 'disabled' | 'opportunistic' | 'required';
+}

@@ -1,0 +1,83 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { EnvelopeFactory, OnEvent, type EventContext } from '@postwave/platform/eventing';
+import { SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
+import { MTA_OPTIONS, type MtaOptions } from './mta-options';
+import { SpoolWorker } from './spool-worker';
+
+export const MTA_GROUP = 'sending-mta';
+
+/**
+ * Takes messages in: each planned message is written to the spool and, in the same transaction,
+ * announced as "taken into account by the service provider". Delivery content is kept once per
+ * delivery for building the messages.
+ */
+@Controller()
+export class MtaConsumer {
+  private readonly envelopes = new EnvelopeFactory('/postwave/sending-mta');
+
+  constructor(
+    @Inject(SpoolWorker) private readonly worker: SpoolWorker,
+    @Inject(MTA_OPTIONS) private readonly options: MtaOptions,
+  ) {}
+
+  @OnEvent(MTA_GROUP, 'postwave.delivery.created.v1')
+  async content(@Payload() { event, tx }: EventContext) {
+    if (event.envelope.type !== 'postwave.delivery.created.v1') return;
+    await tx.em.save('DeliveryContentEntry', {
+      deliveryId: event.envelope.data.deliveryId,
+      content: JSON.stringify(event.envelope.data.content),
+    });
+  }
+
+  @OnEvent(MTA_GROUP, 'postwave.message.planned.v1')
+  async take(@Payload() { event, tx }: EventContext) {
+    const { envelope } = event;
+    if (envelope.type !== 'postwave.message.planned.v1') return;
+    const { data } = envelope;
+    await withSpan(
+      'mta take message',
+      {
+        parent: envelope.traceparent,
+        kind: SpanKind.CONSUMER,
+        attributes: { 'postwave.message_id': data.messageId },
+      },
+      async () => {
+        const traceparent = traceparentOf() ?? envelope.traceparent ?? null;
+        // The same message planned twice (a replayed command) is spooled and announced once.
+        if (await tx.em.findOne('SpoolEntry', { where: { messageId: data.messageId } })) return;
+        await tx.em.insert('SpoolEntry', {
+          messageId: data.messageId,
+          deliveryId: data.deliveryId,
+          address: data.address,
+          domain: data.domain,
+          attributes: JSON.stringify(data.attributes),
+          validUntil: data.validUntil,
+          state: 'queued',
+          attempts: 0,
+          nextAttemptAt: envelope.time,
+          correlationId: envelope.correlationid,
+          traceparent,
+        });
+        await tx.emit(
+          this.envelopes.wrap(
+            [
+              {
+                type: 'postwave.message.taken-into-account.v1',
+                subject: data.messageId,
+                data: {
+                  messageId: data.messageId,
+                  deliveryId: data.deliveryId,
+                  mta: this.options.instance,
+                  at: new Date().toISOString(),
+                },
+              },
+            ],
+            EnvelopeFactory.after(envelope, traceparent ?? undefined),
+          ),
+        );
+      },
+    );
+    this.worker.poke();
+  }
+}

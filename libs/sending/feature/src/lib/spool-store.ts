@@ -1,0 +1,88 @@
+import type { DeliveryContent } from '@postwave/contracts';
+import type { Database } from '@postwave/platform/persistence';
+import { In, type EntityManager } from 'typeorm';
+import type { SpoolRow } from './sending.entities';
+
+const COLUMNS = `message_id AS "messageId", delivery_id AS "deliveryId", address, domain, attributes,
+  valid_until AS "validUntil", state, attempts, next_attempt_at AS "nextAttemptAt", lease_owner AS "leaseOwner",
+  lease_until AS "leaseUntil", last_reply AS "lastReply", correlation_id AS "correlationId", traceparent`;
+
+/** Spool persistence: claims with leases (SKIP LOCKED on PostgreSQL), settles outcomes. */
+export class SpoolStore {
+  constructor(private readonly db: Database) {}
+
+  async claim(owner: string, limit: number, leaseMs: number): Promise<SpoolRow[]> {
+    const now = new Date().toISOString();
+    const leaseUntil = new Date(Date.now() + leaseMs).toISOString();
+    if (this.db.kind === 'postgres') {
+      return this.db.transaction((em) =>
+        em.query(
+          `UPDATE mta_spool SET lease_owner = $1, lease_until = $2 WHERE message_id IN (
+             SELECT message_id FROM mta_spool
+             WHERE state = 'queued' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+             ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+           RETURNING ${COLUMNS}`,
+          [owner, leaseUntil, now, limit],
+        ),
+      );
+    }
+    return this.db.transaction((em) =>
+      em.query(
+        `UPDATE mta_spool SET lease_owner = ?, lease_until = ? WHERE message_id IN (
+           SELECT message_id FROM mta_spool
+           WHERE state = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+           ORDER BY next_attempt_at LIMIT ?)
+         RETURNING ${COLUMNS}`,
+        [owner, leaseUntil, now, now, limit],
+      ),
+    );
+  }
+
+  async contents(deliveryIds: readonly string[]): Promise<Map<string, DeliveryContent>> {
+    const rows = await this.db.read((em) =>
+      em.find<{ deliveryId: string; content: string }>('DeliveryContentEntry', {
+        where: { deliveryId: In([...deliveryIds]) },
+      }),
+    );
+    return new Map(rows.map((row) => [row.deliveryId, JSON.parse(row.content) as DeliveryContent]));
+  }
+
+  /** Records an attempt: done, or queued again for `retryAt`; the lease is dropped either way. */
+  async settle(em: EntityManager, row: SpoolRow, retryAt: Date | null): Promise<void> {
+    await em.update(
+      'SpoolEntry',
+      { messageId: row.messageId },
+      {
+        state: retryAt ? 'queued' : 'done',
+        attempts: row.attempts,
+        lastReply: row.lastReply,
+        nextAttemptAt: (retryAt ?? new Date()).toISOString(),
+        leaseOwner: null,
+        leaseUntil: null,
+      },
+    );
+  }
+
+  postpone(messageId: string, until: Date): Promise<void> {
+    return this.db.transaction(async (em) => {
+      await em.update(
+        'SpoolEntry',
+        { messageId },
+        { nextAttemptAt: until.toISOString(), leaseOwner: null, leaseUntil: null },
+      );
+    });
+  }
+
+  /** Gives claimed messages back without counting an attempt (only rows still leased are touched). */
+  release(messageIds: readonly string[]): Promise<void> {
+    return this.db.transaction(async (em) => {
+      await em
+        .createQueryBuilder()
+        .update('SpoolEntry')
+        .set({ leaseOwner: null, leaseUntil: null })
+        .where({ messageId: In([...messageIds]), state: 'queued' })
+        .andWhere('lease_owner IS NOT NULL')
+        .execute();
+    });
+  }
+}

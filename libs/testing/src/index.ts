@@ -1,0 +1,2 @@
+export * from './lib/skeleton-scenario';
+export * from './lib/wait';
