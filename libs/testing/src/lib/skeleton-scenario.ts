@@ -93,7 +93,10 @@ export async function verifyInboxSignatures(inboxDir: string, keysDir: string) {
     results.push({
       file,
       raw: raw.toString('utf8'),
-      dkim: verified.results.map((r) => ({ status: r.status.result, algorithm: r.algorithm })),
+      dkim: verified.results.map((r) => ({
+        status: r.status.result,
+        algorithm: (r as { algo?: string }).algo,
+      })),
     });
   }
   return results;

@@ -110,7 +110,14 @@ function create(
 }
 
 function confirm(state: DeliveryState, deliveryId: string, now: Date): Decision {
-  if (!state) return { ok: false, code: 'not-found', reason: 'no such delivery', field: 'deliveryId', value: deliveryId };
+  if (!state)
+    return {
+      ok: false,
+      code: 'not-found',
+      reason: 'no such delivery',
+      field: 'deliveryId',
+      value: deliveryId,
+    };
   if (state.status !== 'PendingConfirmation') {
     return {
       ok: false,

@@ -65,6 +65,13 @@ export class PlannerCommands {
     return this.db.read((em) => loadDelivery(em, deliveryId));
   }
 
+  async addressStatus(address: string): Promise<FailureReason | null> {
+    const checked = normalizeAddress(address);
+    if (!checked.ok) throw new ContractViolation('address', address, 'not a valid email address');
+    const blocked = await this.db.read((em) => loadBlocked(em, [{ address: checked.address }]));
+    return blocked.get(checked.address) ?? null;
+  }
+
   private async executeIn(em: EntityManager, incoming: IncomingCommand): Promise<CommandOutcome> {
     const seen = await em.findOne<{ commandId: string; outcome: string }>('PlannerCommand', {
       where: { commandId: incoming.commandId },
@@ -159,7 +166,9 @@ export class PlannerCommands {
 }
 
 async function loadDelivery(em: EntityManager, deliveryId: string): Promise<Delivery | null> {
-  const row = await em.findOne<{ deliveryId: string; state: string }>('PlannerDelivery', { where: { deliveryId } });
+  const row = await em.findOne<{ deliveryId: string; state: string }>('PlannerDelivery', {
+    where: { deliveryId },
+  });
   return row ? (JSON.parse(row.state) as Delivery) : null;
 }
 

@@ -70,6 +70,17 @@ export class PlannerController {
   }
 }
 
+/** The planner's view of an address (fed by address events): what the analysis will exclude it for. */
+@Controller('v1/addresses')
+export class AddressController {
+  constructor(@Inject(PlannerCommands) private readonly commands: PlannerCommands) {}
+
+  @Get(':address')
+  async status(@Param('address') address: string) {
+    return { address, blockedReason: await this.commands.addressStatus(address) };
+  }
+}
+
 function pickCommandId(header: string | undefined, body: unknown): string {
   const id = header ?? (typeof body === 'string' ? body : undefined);
   return id && id.length <= 200 ? id : randomUUID();

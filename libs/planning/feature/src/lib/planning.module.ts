@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { PlannerCommands } from './planner-commands';
 import { PlannerConsumer } from './planner.consumer';
-import { PlannerController } from './planner.controller';
+import { AddressController, PlannerController } from './planner.controller';
 
 @Module({
-  controllers: [PlannerController, PlannerConsumer],
+  controllers: [PlannerController, AddressController, PlannerConsumer],
   providers: [PlannerCommands],
   exports: [PlannerCommands],
 })
