@@ -195,3 +195,15 @@ describe('qualifyReply', () => {
     expect(qualifyReply('554 Transaction failed')).toMatchObject({ type: 'NotDefined', rule: 'catch-all' });
   });
 });
+
+describe('qualifyReply on hostile input', () => {
+  // Remote servers control the text: no rule may backtrack catastrophically on long unbroken input.
+  it.each([['a.'.repeat(50_000)], ['x'.repeat(100_000)], ['user '.repeat(20_000)], ['['.repeat(20_000)]])(
+    'qualifies a huge reply within a second (%#)',
+    (text) => {
+      const started = Date.now();
+      qualifyReply(`550 ${text}`);
+      expect(Date.now() - started).toBeLessThan(1000);
+    },
+  );
+});

@@ -30,7 +30,7 @@ const WRAPPED_BASIC_REPLY = /[:'"]\s*(?=[245][0-5]\d[ -][^\d.])/;
 
 function unwrap(input: string): string {
   let s = input.trim().replace(DIAGNOSTIC_PREFIX, '');
-  if (LINE_PREFIX.test(s) && /^[2-5]\d\d/.test(s)) return s;
+  if (LINE_PREFIX.test(s)) return s;
   const said = SAID_PREFIX.exec(s);
   if (said) return s.slice(said.index + said[0].length);
   const wrapped = WRAPPED_REPLY.exec(s) ?? WRAPPED_BASIC_REPLY.exec(s);
@@ -82,7 +82,7 @@ export function replyClass(reply: SmtpReply): number | null {
 /**
  * Whether the remote side says "do not retry". Deliberately separate from the qualification: the
  * sending MTA retries on 4xx and gives up on 5xx whatever the failure type says, as RFC 5321 requires.
- * A reply without a basic code (DSN status only) falls back to its enhanced code class.
+ * Without a basic code (DSN text) it falls back to the enhanced code, then to "permanent failure" prose.
  */
 export function isPermanent(reply: string | SmtpReply): boolean {
   const parsed = typeof reply === 'string' ? parseSmtpReply(reply) : reply;

@@ -25,7 +25,7 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'no (mail )?hosts? (found )?for domain',
         'nxdomain',
         'name or service not known',
-        String.raw`(host|domain|server|\S+\.\S+) does not accept (e-?)?mail(?! from)`,
+        String.raw`(host|domain|server|\.[a-z]{2,}) does not accept (e-?)?mail(?! from)`,
         "couldn't find any host named",
       ],
     },

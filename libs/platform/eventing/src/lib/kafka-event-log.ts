@@ -40,7 +40,7 @@ export class KafkaEventLog implements EventLog {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
-      logLevel: logLevel.WARN,
+      logLevel: logLevel.INFO,
       logCreator: () => (entry) =>
         this.logger.warn({ kafka: entry.namespace, ...entry.log }, entry.log.message),
       retry: { retries: 8 },

@@ -76,7 +76,7 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, ReturnType<typeof toKafkaMessage>[]>();
       for (const row of rows) {
-          const topic = this.physicalTopic(row.topic);
+        const topic = this.physicalTopic(row.topic);
         const messages = byTopic.get(topic) ?? [];
         messages.push(toKafkaMessage(JSON.parse(row.envelope)));
         byTopic.set(topic, messages);

@@ -1,5 +1,6 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 export interface TelemetryOptions {
   readonly serviceName: string;
@@ -22,16 +23,27 @@ let active: Telemetry | null = null;
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   // One SDK per process: in the embedded mode (and in tests) several services share a process.
   if (active) return active;
-  if (options.traces === 'none' && !options.exporter) {
-    return { shutdown: async () => undefined };
-  }
   process.env['OTEL_METRICS_EXPORTER'] ??= 'none';
   process.env['OTEL_LOGS_EXPORTER'] ??= 'none';
-  if (options.traces === 'console') process.env['OTEL_TRACES_EXPORTER'] ??= 'console';
+  process.env['OTEL_TRACES_EXPORTER'] ??= options.traces;
+  // With tracing "off" spans are still created (and dropped): trace ids keep correlating logs and
+  // events across services, and a later hop with an exporter still joins the same trace.
+  if (options.traces === 'none' && !options.exporter) {
+    const provider = new NodeTracerProvider();
+    provider.register();
+    active = {
+      shutdown: async () => {
+        active = null;
+        await provider.shutdown();
+      },
+    };
+    return active;
+  }
+  const spanProcessors = options.exporter ? [new SimpleSpanProcessor(options.exporter)] : undefined;
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     resourceDetectors: [],
-    ...(options.exporter ? { spanProcessors: [new SimpleSpanProcessor(options.exporter)] } : {}),
+    ...(spanProcessors ? { spanProcessors } : {}),
     instrumentations: [],
   });
   sdk.start();

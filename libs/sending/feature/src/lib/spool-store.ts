@@ -15,7 +15,8 @@ export class SpoolStore {
     const now = new Date().toISOString();
     const leaseUntil = new Date(Date.now() + leaseMs).toISOString();
     if (this.db.kind === 'postgres') {
-      return this.db.transaction((em) =>
+      // TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected].
+      const [rows] = await this.db.transaction((em): Promise<[SpoolRow[], number]> =>
         em.query(
           `UPDATE mta_spool SET lease_owner = $1, lease_until = $2 WHERE message_id IN (
              SELECT message_id FROM mta_spool
@@ -25,6 +26,7 @@ export class SpoolStore {
           [owner, leaseUntil, now, limit],
         ),
       );
+      return rows;
     }
     return this.db.transaction((em) =>
       em.query(
