@@ -7,7 +7,7 @@ import type { EntityManager } from 'typeorm';
 import { topicFor } from './embedded-event-log';
 import type { ConsumedEvent, EventLog, SubscribeOptions, Subscription } from './event-log.port';
 import { firstDelivery } from './inbox';
-import { fromKafkaMessage, toKafkaMessage } from './kafka-codec';
+import { fromKafkaMessage } from './kafka-codec';
 import { OutboxRelay } from './outbox-relay';
 import { decodeStored } from './stored-envelope';
 
