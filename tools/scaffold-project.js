@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Creates an Nx project (lib or app) with the workspace's standard targets and registers its path alias.
-// Usage: node tools/scaffold-project.js <dir> <importPath|-> <tags,comma,separated>
+// Usage: node tools/scaffold-project.js <dir> <importPath|-> <tags,comma,separated> [--int]
+// --int adds a `test-int` target for `*.int.spec.ts` files that need Kafka or PostgreSQL.
 const fs = require('node:fs');
 const path = require('node:path');
 
-const [dir, importPath, tagList] = process.argv.slice(2);
+const [dir, importPath, tagList, intFlag] = process.argv.slice(2);
+const withInt = intFlag === '--int';
 if (!dir || !importPath || !tagList) {
   console.error('usage: scaffold-project.js <dir> <importPath|-> <tags>');
   process.exit(2);
@@ -43,10 +45,14 @@ write(
           executor: 'nx:run-commands',
           options: { command: `jest -c ${dir}/jest.config.js --passWithNoTests=false` },
         },
-        'test-int': {
-          executor: 'nx:run-commands',
-          options: { command: `jest -c ${dir}/jest.int.config.js --runInBand` },
-        },
+        ...(withInt
+          ? {
+              'test-int': {
+                executor: 'nx:run-commands',
+                options: { command: `jest -c ${dir}/jest.int.config.js --runInBand` },
+              },
+            }
+          : {}),
       },
     },
     null,
@@ -74,10 +80,11 @@ write(
   'jest.config.js',
   `module.exports = {\n  ...require('${up}jest.preset.js'),\n  displayName: '${name}',\n  rootDir: __dirname,\n  testMatch: ['<rootDir>/src/**/*.spec.ts'],\n  testPathIgnorePatterns: ['\\\\.int\\\\.spec\\\\.ts$'],\n};\n`,
 );
-write(
-  'jest.int.config.js',
-  `module.exports = {\n  ...require('${up}jest.preset.js'),\n  displayName: '${name}:int',\n  rootDir: __dirname,\n  testMatch: ['<rootDir>/src/**/*.int.spec.ts'],\n  testTimeout: 120000,\n};\n`,
-);
+if (withInt)
+  write(
+    'jest.int.config.js',
+    `module.exports = {\n  ...require('${up}jest.preset.js'),\n  displayName: '${name}:int',\n  rootDir: __dirname,\n  testMatch: ['<rootDir>/src/**/*.int.spec.ts'],\n  testTimeout: 120000,\n};\n`,
+  );
 if (!isApp) write('src/index.ts', '');
 
 if (importPath !== '-') {

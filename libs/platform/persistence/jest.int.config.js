@@ -1,7 +1,0 @@
-module.exports = {
-  ...require('../../../jest.preset.js'),
-  displayName: 'platform-persistence:int',
-  rootDir: __dirname,
-  testMatch: ['<rootDir>/src/**/*.int.spec.ts'],
-  testTimeout: 120000,
-};
