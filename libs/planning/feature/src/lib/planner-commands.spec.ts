@@ -43,7 +43,9 @@ describe('planner commands on the embedded platform', () => {
     return rows.map((row) => JSON.parse(row.envelope) as Envelope);
   };
   const deliveryRows = (): Promise<Array<{ delivery_id: string; status: string }>> =>
-    platform.db.read((em) => em.query('SELECT delivery_id, status FROM planner_delivery ORDER BY delivery_id'));
+    platform.db.read((em) =>
+      em.query('SELECT delivery_id, status FROM planner_delivery ORDER BY delivery_id'),
+    );
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pw-planner-'));
@@ -64,7 +66,9 @@ describe('planner commands on the embedded platform', () => {
 
   describe('a rejected command', () => {
     it('records a command-rejected event naming the bad field and value, and creates no delivery', async () => {
-      const outcome = await commands.execute(create('c-bad', { ...deliveryData('d-bad'), validityHours: 'soon' }));
+      const outcome = await commands.execute(
+        create('c-bad', { ...deliveryData('d-bad'), validityHours: 'soon' }),
+      );
 
       expect(outcome).toMatchObject({
         accepted: false,
@@ -91,7 +95,12 @@ describe('planner commands on the embedded platform', () => {
     it('records a not-found rejection for confirming an unknown delivery', async () => {
       const outcome = await commands.execute(confirm('c-nope', 'nope'));
 
-      expect(outcome).toMatchObject({ accepted: false, code: 'not-found', field: 'deliveryId', value: 'nope' });
+      expect(outcome).toMatchObject({
+        accepted: false,
+        code: 'not-found',
+        field: 'deliveryId',
+        value: 'nope',
+      });
       const events = await loggedEvents();
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
@@ -110,7 +119,12 @@ describe('planner commands on the embedded platform', () => {
 
       const outcome = await commands.execute(confirm('c-confirm-2', 'd-twice'));
 
-      expect(outcome).toMatchObject({ accepted: false, code: 'conflict', field: 'deliveryId', value: 'd-twice' });
+      expect(outcome).toMatchObject({
+        accepted: false,
+        code: 'conflict',
+        field: 'deliveryId',
+        value: 'd-twice',
+      });
       const after = await loggedEvents();
       expect(after.slice(0, before.length)).toEqual(before);
       expect(after.slice(before.length)).toEqual([
@@ -192,7 +206,9 @@ describe('planner commands on the embedded platform', () => {
 
     expect(outcome).toMatchObject({
       accepted: true,
-      delivery: { report: { targeted: 2, toDeliver: 1, excluded: 1, exclusionsByReason: { Quarantined: 1 } } },
+      delivery: {
+        report: { targeted: 2, toDeliver: 1, excluded: 1, exclusionsByReason: { Quarantined: 1 } },
+      },
     });
     const excluded = (await loggedEvents()).filter((e) => e.type === 'postwave.message.excluded.v1');
     expect(excluded.map((e) => e.data)).toEqual([

@@ -7,8 +7,8 @@ import {
   type Fact,
   type FailureReason,
 } from '@postwave/contracts';
-import { DATABASE, EVENT_LOG, EnvelopeFactory, type EventLog } from '@postwave/platform/eventing';
-import { linkTo, SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
+import { DATABASE, EVENT_LOG, EnvelopeFactory, LOGGER, type EventLog } from '@postwave/platform/eventing';
+import { linkTo, SpanKind, traceparentOf, withSpan, type Logger } from '@postwave/platform/observability';
 import type { Database } from '@postwave/platform/persistence';
 import { decide, type Delivery, type PlannerCommand } from '@postwave/planning/domain';
 import { In, type EntityManager } from 'typeorm';
@@ -55,10 +55,24 @@ export class PlannerCommands {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(EVENT_LOG) private readonly eventLog: EventLog,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  execute(command: IncomingCommand, em?: EntityManager): Promise<CommandOutcome> {
-    return em ? this.executeIn(em, command) : this.db.transaction((tx) => this.executeIn(tx, command));
+  async execute(command: IncomingCommand, em?: EntityManager): Promise<CommandOutcome> {
+    const outcome = await (em
+      ? this.executeIn(em, command)
+      : this.db.transaction((tx) => this.executeIn(tx, command)));
+    this.logger.info(
+      {
+        command_id: command.commandId,
+        command_type: command.type,
+        correlation_id: command.correlationId ?? command.commandId,
+        accepted: outcome.accepted,
+        ...(outcome.accepted ? { delivery_id: outcome.deliveryId } : { error: outcome.error }),
+      },
+      outcome.accepted ? 'command accepted' : 'command rejected',
+    );
+    return outcome;
   }
 
   async deliveryState(deliveryId: string): Promise<Delivery | null> {

@@ -68,7 +68,21 @@ export class EventLogTransport extends Server implements CustomTransportStrategy
     const handler = this.getHandlerByPattern(`${group}${SEPARATOR}${event.envelope.type}`);
     if (!handler) return;
     const context: EventContext = { event, tx };
-    await lastValueFrom(this.transformToObservable(await handler(context)), { defaultValue: undefined });
+    const fields = {
+      group,
+      event_type: event.envelope.type,
+      event_id: event.envelope.id,
+      subject: event.envelope.subject,
+      correlation_id: event.envelope.correlationid,
+      position: event.position,
+    };
+    try {
+      await lastValueFrom(this.transformToObservable(await handler(context)), { defaultValue: undefined });
+      this.log.debug(fields, 'event handled');
+    } catch (error) {
+      this.log.error({ ...fields, err: error }, 'event handler failed; the batch will be retried');
+      throw error;
+    }
   }
 
   private groups(): Map<string, Set<EventType | CommandType>> {

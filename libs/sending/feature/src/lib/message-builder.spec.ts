@@ -45,11 +45,15 @@ function capturingLogger(level = 'warn') {
   return { logger, lines };
 }
 
-const silent = () => createLogger({ service: 'test', level: 'silent', destination: { write: () => undefined } });
+const silent = () =>
+  createLogger({ service: 'test', level: 'silent', destination: { write: () => undefined } });
 
 /** A header's value from a raw message, unfolded. */
 function header(raw: Buffer, name: string): string | undefined {
-  const head = raw.toString('utf8').split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+  const head = raw
+    .toString('utf8')
+    .split(/\r?\n\r?\n/)[0]!
+    .replace(/\r?\n[ \t]+/g, ' ');
   const line = head.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
   return line?.slice(name.length + 1).trim();
 }

@@ -95,7 +95,11 @@ describe('SmtpSession', () => {
   it('returns a 550 5.1.1 RCPT refusal as rejected and still delivers the next message on the same connection', async () => {
     const session = await open();
 
-    const refused = await session.send(FROM, 'bounce-hard@example.sim', rawMessage('bounce-hard@example.sim'));
+    const refused = await session.send(
+      FROM,
+      'bounce-hard@example.sim',
+      rawMessage('bounce-hard@example.sim'),
+    );
     const next = await session.send(FROM, 'grace@example.sim', rawMessage('grace@example.sim', 'Second'));
 
     expect(refused).toEqual({
@@ -112,7 +116,11 @@ describe('SmtpSession', () => {
   it('returns a full mailbox as a 452 rejection', async () => {
     const session = await open();
 
-    const result = await session.send(FROM, 'mailbox-full@example.sim', rawMessage('mailbox-full@example.sim'));
+    const result = await session.send(
+      FROM,
+      'mailbox-full@example.sim',
+      rawMessage('mailbox-full@example.sim'),
+    );
 
     expect(result).toEqual({
       kind: 'rejected',
@@ -139,7 +147,9 @@ describe('SmtpSession', () => {
   it('fails to open a connection to a closed port with a "refused" ConnectionFailure', async () => {
     const port = await closedPort();
 
-    const failure = await SmtpSession.open({ host: '127.0.0.1', port }, options).catch((error: unknown) => error);
+    const failure = await SmtpSession.open({ host: '127.0.0.1', port }, options).catch(
+      (error: unknown) => error,
+    );
 
     expect(failure).toBeInstanceOf(ConnectionFailure);
     expect(failure).toMatchObject({ kind: 'refused', reply: null });
