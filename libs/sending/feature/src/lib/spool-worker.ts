@@ -267,6 +267,17 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     facts: Parameters<EnvelopeFactory['wrap']>[0],
     retryAt: Date | null,
   ): Promise<void> {
+    this.logger.debug(
+      {
+        message_id: row.messageId,
+        delivery_id: row.deliveryId,
+        correlation_id: row.correlationId,
+        attempt: row.attempts,
+        outcome: facts.map((fact) => fact.type),
+        reply: row.lastReply,
+      },
+      'delivery attempt recorded',
+    );
     return this.db.transaction(async (em) => {
       await this.store.settle(em, row, retryAt);
       const causation = {
