@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for every Postwave service. The command picks the app:
-#   node tools/runtime/start.js <delivery-planner|sending-mta|bounce-qualifier|feedback-projector|postwave>
+#   node tools/runtime/start.js <delivery-planner|sending-mta|bounce-qualifier|feedback-projector>, or postwave start
 #   node tools/runtime/start.js feedback-projector rebuild      (one-shot read-model rebuild)
-#   node bin/postwave.js simulator --port 2525 --host 0.0.0.0   (SMTP sink for local stacks)
+#   node tools/runtime/start.js postwave simulator --port 2525 --host 0.0.0.0   (SMTP sink)
 # Build: docker build -t postwave:0.1.0 .
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -43,4 +43,4 @@ RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 # 8080 embedded HTTP, 8081-8084 service HTTP ports, 2525 simulator SMTP, 2526 bounce SMTP.
 EXPOSE 8080 8081 8082 8083 8084 2525 2526
-CMD ["node", "tools/runtime/start.js", "postwave"]
+CMD ["node", "tools/runtime/start.js", "postwave", "start"]
