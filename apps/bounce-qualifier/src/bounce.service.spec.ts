@@ -23,9 +23,9 @@ describe('bounce-qualifier configuration', () => {
   });
 
   it('turns the bounce listener off with BOUNCE_SMTP_PORT=off', () => {
-    expect(loadConfig(bounceEnvSchema, { MTA_VERP_SECRET: secret, BOUNCE_SMTP_PORT: 'off' }).BOUNCE_SMTP_PORT).toBe(
-      'off',
-    );
+    expect(
+      loadConfig(bounceEnvSchema, { MTA_VERP_SECRET: secret, BOUNCE_SMTP_PORT: 'off' }).BOUNCE_SMTP_PORT,
+    ).toBe('off');
   });
 
   it('refuses a bounce port that is neither a number nor off, naming the variable and its value', () => {
@@ -33,10 +33,14 @@ describe('bounce-qualifier configuration', () => {
   });
 
   it('refuses a VERP secret shorter than 16 characters, naming the variable', () => {
-    expect(refusal({ MTA_VERP_SECRET: 'short' })).toMatch(/MTA_VERP_SECRET="short": must be at least 16 characters/);
+    expect(refusal({ MTA_VERP_SECRET: 'short' })).toMatch(
+      /MTA_VERP_SECRET="short": must be at least 16 characters/,
+    );
   });
 
   it('refuses Kafka brokers without a PostgreSQL database, naming DATABASE_URL', () => {
-    expect(refusal({ MTA_VERP_SECRET: secret, KAFKA_BROKERS: 'kafka:9092' })).toMatch(/DATABASE_URL=\(unset\)/);
+    expect(refusal({ MTA_VERP_SECRET: secret, KAFKA_BROKERS: 'kafka:9092' })).toMatch(
+      /DATABASE_URL=\(unset\)/,
+    );
   });
 });

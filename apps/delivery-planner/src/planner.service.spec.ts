@@ -42,39 +42,35 @@ describe('delivery-planner configuration', () => {
 });
 
 describe('the delivery-planner entrypoint', () => {
-  it(
-    'exits non-zero with a message naming HTTP_PORT when the port is not a number',
-    async () => {
-      const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/delivery-planner/src/main.ts'], {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          SWC_NODE_PROJECT: join(repoRoot, 'tsconfig.base.json'),
-          HTTP_PORT: 'eighty',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.stdout.resume();
+  it('exits non-zero with a message naming HTTP_PORT when the port is not a number', async () => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/delivery-planner/src/main.ts'], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        SWC_NODE_PROJECT: join(repoRoot, 'tsconfig.base.json'),
+        HTTP_PORT: 'eighty',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout.resume();
 
-      const code = await new Promise<number | null>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new Error(`the entrypoint did not exit in time; stderr so far: ${stderr}`));
-        }, 20_000);
-        child.once('error', reject);
-        child.once('exit', (exitCode) => {
-          clearTimeout(timer);
-          resolve(exitCode);
-        });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`the entrypoint did not exit in time; stderr so far: ${stderr}`));
+      }, 20_000);
+      child.once('error', reject);
+      child.once('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
       });
+    });
 
-      expect(code).not.toBe(0);
-      expect(code).not.toBeNull();
-      expect(stderr).toContain('delivery-planner: invalid configuration');
-      expect(stderr).toContain('HTTP_PORT="eighty"');
-    },
-    25_000,
-  );
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(stderr).toContain('delivery-planner: invalid configuration');
+    expect(stderr).toContain('HTTP_PORT="eighty"');
+  }, 25_000);
 });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerBounceCommands } from './commands/bounces.command';
 import { registerDeliveryCommands } from './commands/deliveries.command';
+import { registerMtaCommands } from './commands/mta.command';
 import { registerServerCommands } from './commands/server.command';
 
 const program = new Command('postwave')
@@ -12,6 +13,7 @@ const program = new Command('postwave')
 registerServerCommands(program);
 registerDeliveryCommands(program);
 registerBounceCommands(program);
+registerMtaCommands(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`postwave: ${error.message}\n`);

@@ -1,6 +1,6 @@
 import { bounceEntities, bounceEnvShape, BounceModule, bounceOptionsFrom } from '@postwave/bounce/feature';
 import { feedbackEntities, FeedbackModule } from '@postwave/feedback/feature';
-import { appEnvSchema, env } from '@postwave/platform/config';
+import { appEnvSchema, env, whenParsed } from '@postwave/platform/config';
 import type { ServiceSpec } from '@postwave/platform/runtime';
 import { planningEntities, PlanningModule } from '@postwave/planning/feature';
 import {
@@ -24,7 +24,7 @@ export const embeddedEnvSchema = appEnvSchema({
   SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   SIMULATOR_PORT: env.port(2525),
   SIMULATOR_INBOX_DIR: z.string().min(1).optional(),
-}).superRefine(refineMta);
+}).superRefine(refineMta, whenParsed('MTA_ROUTES', 'MTA_RELAY', 'MTA_MX_RULES_FILE'));
 
 export type EmbeddedConfig = z.infer<typeof embeddedEnvSchema>;
 

@@ -56,10 +56,14 @@ describe('sending-mta configuration', () => {
   });
 
   it('refuses a relay without a port, naming MTA_RELAY', () => {
-    expect(refusal({ MTA_VERP_SECRET: secret, MTA_RELAY: 'smtp.example.com' })).toMatch(/MTA_RELAY="smtp.example.com"/);
+    expect(refusal({ MTA_VERP_SECRET: secret, MTA_RELAY: 'smtp.example.com' })).toMatch(
+      /MTA_RELAY="smtp.example.com"/,
+    );
   });
 
   it('refuses Kafka brokers without a PostgreSQL database, naming DATABASE_URL', () => {
-    expect(refusal({ MTA_VERP_SECRET: secret, KAFKA_BROKERS: 'kafka:9092' })).toMatch(/DATABASE_URL=\(unset\)/);
+    expect(refusal({ MTA_VERP_SECRET: secret, KAFKA_BROKERS: 'kafka:9092' })).toMatch(
+      /DATABASE_URL=\(unset\)/,
+    );
   });
 });

@@ -32,10 +32,15 @@ describe('content personalization', () => {
   });
 
   it('refuses a template with a syntax error at compile time', () => {
-    expect(CompiledContent.compile({ ...content, subject: 'Hi {{ name ' })).toMatchObject({ ok: false, part: 'subject' });
+    expect(CompiledContent.compile({ ...content, subject: 'Hi {{ name ' })).toMatchObject({
+      ok: false,
+      part: 'subject',
+    });
   });
 
   it('keeps link targets when turning html into text', () => {
-    expect(htmlToText('<a href="https://x.example/u">Unsubscribe</a>')).toBe('Unsubscribe (https://x.example/u)');
+    expect(htmlToText('<a href="https://x.example/u">Unsubscribe</a>')).toBe(
+      'Unsubscribe (https://x.example/u)',
+    );
   });
 });

@@ -9,11 +9,17 @@ export interface RenderedContent {
   readonly text: string;
 }
 
-export type RenderResult = { ok: true; content: RenderedContent } | { ok: false; part: string; error: string };
+export type RenderResult =
+  { ok: true; content: RenderedContent } | { ok: false; part: string; error: string };
 
 // Strict mode: a missing variable or unknown filter is an error for that recipient, never an
 // empty string in someone's inbox.
-const liquid = new Liquid({ strictVariables: true, strictFilters: true, ownPropertyOnly: true, cache: false });
+const liquid = new Liquid({
+  strictVariables: true,
+  strictFilters: true,
+  ownPropertyOnly: true,
+  cache: false,
+});
 
 /** Delivery content with its templates parsed once, rendered per recipient. */
 export class CompiledContent {
@@ -24,7 +30,9 @@ export class CompiledContent {
   ) {}
 
   /** Fails on template syntax errors, naming the part. */
-  static compile(content: DeliveryContent): { ok: true; compiled: CompiledContent } | { ok: false; part: string; error: string } {
+  static compile(
+    content: DeliveryContent,
+  ): { ok: true; compiled: CompiledContent } | { ok: false; part: string; error: string } {
     const parts: Record<string, Template[] | undefined> = {};
     for (const part of ['subject', 'html', 'text'] as const) {
       const source = content[part];

@@ -15,6 +15,7 @@ import {
   MessagePlannedV1,
   MessageSentV1,
   MessageTakenIntoAccountV1,
+  PathLimitsChangedV1,
 } from './message-events';
 import { TOPICS, type Topic } from './topics';
 
@@ -38,6 +39,7 @@ export const EVENT_CATALOGUE = {
   'postwave.message.failed.v1': { topic: TOPICS.messageEvents, schema: MessageFailedV1 },
   'postwave.message.bounced.v1': { topic: TOPICS.messageEvents, schema: MessageBouncedV1 },
   'postwave.address.quarantined.v1': { topic: TOPICS.addressEvents, schema: AddressQuarantinedV1 },
+  'postwave.mta.path-limits-changed.v1': { topic: TOPICS.mtaEvents, schema: PathLimitsChangedV1 },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

@@ -80,3 +80,20 @@ export const AddressQuarantinedV1 = z.object({
   deliveryId: z.string(),
   at: z.string(),
 });
+
+const Limits = z.object({ maxConnections: z.number().int(), messagesPerHour: z.number().int() });
+
+/** The adaptive controller changed a delivery path's live limits (site × source IP). */
+export const PathLimitsChangedV1 = z.object({
+  site: z.string(),
+  sourceIp: z.string(),
+  ruleId: z.string(),
+  direction: z.enum(['decreased', 'increased']),
+  before: Limits,
+  after: Limits,
+  /** Until when the path sends nothing (a cool-off after a slow-down answer). */
+  suspendedUntil: z.string().nullable(),
+  /** The receiver's reply that caused a decrease. */
+  cause: z.string().nullable(),
+  at: z.string(),
+});

@@ -11,6 +11,8 @@ export const TOPICS = {
   messageEvents: 'postwave.message-events.v1',
   /** Facts about addresses (quarantined, unsubscribed, denylisted), key = normalized address. */
   addressEvents: 'postwave.address-events.v1',
+  /** Facts about the MTA's delivery paths (learned limits, suspensions), key = site. */
+  mtaEvents: 'postwave.mta-events.v1',
 } as const;
 
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
@@ -27,4 +29,5 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: TOPICS.deliveryEvents, retentionMs: -1, keyedBy: 'deliveryId' },
   { name: TOPICS.messageEvents, retentionMs: -1, keyedBy: 'messageId' },
   { name: TOPICS.addressEvents, retentionMs: -1, keyedBy: 'normalized address' },
+  { name: TOPICS.mtaEvents, retentionMs: -1, keyedBy: 'site' },
 ];

@@ -18,7 +18,14 @@ const envelope = (type: string, data: unknown) => ({
 describe('contract validation at the boundary', () => {
   it('accepts a current event and returns it typed', () => {
     const event = parseEventEnvelope(
-      envelope('postwave.message.sent.v1', { messageId: 'm1', deliveryId: 'd1', attempt: 1, reply: '250 ok', mxHost: 'mx', at: 'now' }),
+      envelope('postwave.message.sent.v1', {
+        messageId: 'm1',
+        deliveryId: 'd1',
+        attempt: 1,
+        reply: '250 ok',
+        mxHost: 'mx',
+        at: 'now',
+      }),
     );
     expect(event.type).toBe('postwave.message.sent.v1');
   });
@@ -35,17 +42,25 @@ describe('contract validation at the boundary', () => {
   });
 
   it('rejects unknown event types', () => {
-    expect(() => parseEventEnvelope(envelope('postwave.message.teleported.v1', {}))).toThrow(/type: unknown event type/);
+    expect(() => parseEventEnvelope(envelope('postwave.message.teleported.v1', {}))).toThrow(
+      /type: unknown event type/,
+    );
   });
 
   it('parses commands carried in envelopes on the command topic', () => {
     const command = parseAnyEnvelope(envelope('postwave.command.confirm-delivery.v1', { deliveryId: 'd1' }));
-    expect(command).toMatchObject({ type: 'postwave.command.confirm-delivery.v1', data: { deliveryId: 'd1' } });
+    expect(command).toMatchObject({
+      type: 'postwave.command.confirm-delivery.v1',
+      data: { deliveryId: 'd1' },
+    });
   });
 
   it('upcasts old versions through the whole chain on read', () => {
     const upcasters = {
-      'x.renamed.v1': (data: unknown) => ({ type: 'x.renamed.v2', data: { ...(data as object), added: true } }),
+      'x.renamed.v1': (data: unknown) => ({
+        type: 'x.renamed.v2',
+        data: { ...(data as object), added: true },
+      }),
       'x.renamed.v2': (data: unknown) => ({ type: 'x.renamed.v3', data }),
     };
     expect(upcast({ type: 'x.renamed.v1', data: { a: 1 } }, upcasters)).toEqual({

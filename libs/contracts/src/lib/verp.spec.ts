@@ -5,7 +5,9 @@ describe('VERP return path', () => {
     const address = verpAddress('m_0123abcd', 's3cret', 'bounces.shop.example');
     expect(address).toMatch(/^b\+m_0123abcd\.[a-z0-9_-]{12}@bounces\.shop\.example$/);
     expect(parseVerpAddress(address, 's3cret')).toBe('m_0123abcd');
-    expect(parseVerpAddress(`<${address.toUpperCase().replace('M_0123ABCD', 'm_0123abcd')}>`, 's3cret')).toBe('m_0123abcd');
+    expect(parseVerpAddress(`<${address.toUpperCase().replace('M_0123ABCD', 'm_0123abcd')}>`, 's3cret')).toBe(
+      'm_0123abcd',
+    );
   });
 
   it('refuses a forged tag or another secret', () => {

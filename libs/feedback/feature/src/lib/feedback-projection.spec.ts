@@ -18,10 +18,17 @@ const logger = createLogger({ service: 'feedback-feature-test', level: 'silent' 
 const at = '2026-03-01T10:00:00.000Z';
 let clock = Date.parse(at);
 const factory = new EnvelopeFactory('/tests/planner', () => new Date((clock += 1000)));
-const wrap = (...facts: Fact[]): Envelope[] => factory.wrap(facts, { correlationId: 'corr-1', causationId: 'cmd-1' });
+const wrap = (...facts: Fact[]): Envelope[] =>
+  factory.wrap(facts, { correlationId: 'corr-1', causationId: 'cmd-1' });
 
 const ids = (messageId: string) => ({ messageId, deliveryId: 'd1' });
-const report = { targeted: 3, toDeliver: 2, excluded: 1, exclusionsByReason: { InvalidSyntax: 1 }, findings: [] };
+const report = {
+  targeted: 3,
+  toDeliver: 2,
+  excluded: 1,
+  exclusionsByReason: { InvalidSyntax: 1 },
+  findings: [],
+};
 
 const created: Fact = {
   type: 'postwave.delivery.created.v1',
@@ -38,7 +45,13 @@ const created: Fact = {
 const excluded: Fact = {
   type: 'postwave.message.excluded.v1',
   subject: 'm-x',
-  data: { ...ids('m-x'), address: 'not-an-address', failureType: 'Hard', reason: 'InvalidSyntax', reasonCode: 201 },
+  data: {
+    ...ids('m-x'),
+    address: 'not-an-address',
+    failureType: 'Hard',
+    reason: 'InvalidSyntax',
+    reasonCode: 201,
+  },
 };
 const analyzed: Fact = {
   type: 'postwave.delivery.analyzed.v1',
@@ -148,6 +161,7 @@ describe('feedback projection on the embedded event log', () => {
       {
         deliveryId: 'd1',
         label: 'Spring sale',
+        messageCount: 2,
         subject: 'Hello {{ firstName }}',
         state: 'InProgress',
         createdAt: at,
@@ -161,7 +175,12 @@ describe('feedback projection on the embedded event log', () => {
       },
     ]);
     expect(messages).toEqual([
-      expect.objectContaining({ messageId: 'm-x', status: 'Ignored', reason: 'InvalidSyntax', reasonCode: 201 }),
+      expect.objectContaining({
+        messageId: 'm-x',
+        status: 'Ignored',
+        reason: 'InvalidSyntax',
+        reasonCode: 201,
+      }),
       expect.objectContaining({
         messageId: 'm1',
         address: 'ada@example.com',

@@ -38,6 +38,7 @@ const emptyDelivery = (deliveryId: string): DeliveryRow => ({
   state: 'Unknown',
   createdAt: null,
   targeted: 0,
+  messageCount: null,
   pending: 0,
   takenIntoAccount: 0,
   sent: 0,
@@ -83,7 +84,11 @@ export class FeedbackProjection {
           state: ['Unknown', 'Analysis'].includes(row.state) ? 'PendingConfirmation' : row.state,
         }));
       case 'postwave.delivery.confirmed.v1':
-        return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({ ...row, state: 'InProgress' }));
+        return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({
+          ...row,
+          state: 'InProgress',
+          messageCount: envelope.data.messageCount,
+        }));
       default:
         if ((MESSAGE_LOG_EVENTS as readonly string[]).includes(envelope.type)) {
           return this.applyToMessage(
@@ -145,7 +150,10 @@ export class FeedbackProjection {
 
 export function deliverySummary(row: DeliveryRow) {
   const kpis = deliveryKpis(countsOf(row));
-  const finished = row.state === 'InProgress' && kpis.pending + kpis.takenIntoAccount === 0;
+  // Planned messages travel on another stream than the confirmation: Finished waits until all of
+  // them are projected and none is waiting or in the MTA's hands.
+  const allProjected = row.messageCount !== null && kpis.toDeliver >= row.messageCount;
+  const finished = row.state === 'InProgress' && allProjected && kpis.pending + kpis.takenIntoAccount === 0;
   return {
     deliveryId: row.deliveryId,
     label: row.label,

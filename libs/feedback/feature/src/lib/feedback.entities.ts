@@ -29,6 +29,8 @@ export const feedbackEntities = () => [
       state: { type: 'text' },
       createdAt: { name: 'created_at', type: 'text', nullable: true },
       targeted: { type: 'integer' },
+      /** Messages the confirmation planned; Finished needs all of them projected. */
+      messageCount: { name: 'message_count', type: 'integer', nullable: true },
       pending: { type: 'integer' },
       takenIntoAccount: { name: 'taken_into_account', type: 'integer' },
       sent: { type: 'integer' },
@@ -46,6 +48,7 @@ export interface DeliveryRow {
   state: string;
   createdAt: string | null;
   targeted: number;
+  messageCount: number | null;
   pending: number;
   takenIntoAccount: number;
   sent: number;

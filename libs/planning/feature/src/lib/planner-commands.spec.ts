@@ -56,7 +56,7 @@ describe('planner commands on the embedded platform', () => {
       logger,
       entities: [planningEntities],
     });
-    commands = new PlannerCommands(platform.db, platform.eventLog);
+    commands = new PlannerCommands(platform.db, platform.eventLog, logger);
   });
 
   afterEach(async () => {

@@ -63,3 +63,12 @@ export const env = {
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .optional(),
 };
+
+/**
+ * For cross-field refinements: run them as long as the fields they read parsed, even when other
+ * variables are bad, so one start-up reports every problem at once (zod skips refinements after
+ * any failed field by default).
+ */
+export function whenParsed(...fields: string[]): z.core.$ZodSuperRefineParams {
+  return { when: (payload) => !payload.issues.some((issue) => fields.includes(String(issue.path?.[0]))) };
+}

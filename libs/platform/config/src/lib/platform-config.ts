@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { env } from './load-config';
+import { env, whenParsed } from './load-config';
 
 /**
  * The variables every Postwave process understands. Mode is chosen by configuration alone:
@@ -44,7 +44,10 @@ export function refinePlatform(value: PlatformFields, ctx: z.RefinementCtx): voi
 export function appEnvSchema<T extends z.ZodRawShape>(shape: T) {
   return z
     .object({ ...platformEnvShape, ...shape })
-    .superRefine((value, ctx) => refinePlatform(value as unknown as PlatformFields, ctx));
+    .superRefine(
+      (value, ctx) => refinePlatform(value as unknown as PlatformFields, ctx),
+      whenParsed('DATABASE_URL', 'KAFKA_BROKERS'),
+    );
 }
 
 export const platformEnvSchema = appEnvSchema({});

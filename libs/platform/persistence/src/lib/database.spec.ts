@@ -26,7 +26,11 @@ describe('Database on SQLite', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pw-db-'));
-    db = await Database.open({ kind: 'sqlite', location: join(dir, 'nested', 'db.sqlite'), entities: [counterEntity] });
+    db = await Database.open({
+      kind: 'sqlite',
+      location: join(dir, 'nested', 'db.sqlite'),
+      entities: [counterEntity],
+    });
   });
 
   afterEach(async () => {
@@ -84,7 +88,9 @@ describe('Database on SQLite', () => {
   it('keeps serving after a failed read', async () => {
     await expect(db.read(() => Promise.reject(new Error('bad query')))).rejects.toThrow('bad query');
 
-    expect(await db.transaction(async (em) => (await em.save('Counter', { name: 'c', value: 7 })).value)).toBe(7);
+    expect(
+      await db.transaction(async (em) => (await em.save('Counter', { name: 'c', value: 7 })).value),
+    ).toBe(7);
     expect(await db.read(readCounter)).toBe(7);
   });
 
@@ -92,7 +98,11 @@ describe('Database on SQLite', () => {
     await db.transaction((em) => em.save('Counter', { name: 'c', value: 5 }));
     await db.close();
 
-    db = await Database.open({ kind: 'sqlite', location: join(dir, 'nested', 'db.sqlite'), entities: [counterEntity] });
+    db = await Database.open({
+      kind: 'sqlite',
+      location: join(dir, 'nested', 'db.sqlite'),
+      entities: [counterEntity],
+    });
 
     expect(await db.read(readCounter)).toBe(5);
   });

@@ -1,7 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Controller, Get, Module, NotFoundException } from '@nestjs/common';
+import { createServer } from 'node:net';
+import {
+  Body,
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  NotFoundException,
+  Post,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { ContractViolation } from '@postwave/contracts';
 import { appEnvSchema, ConfigError, env } from '@postwave/platform/config';
 import { startTelemetry } from '@postwave/platform/observability';
@@ -20,13 +31,30 @@ class ProbeController {
     throw new NotFoundException({ error: 'deliveryId: no such delivery', field: 'deliveryId', value: 'x' });
   }
 
+  @Post('echo')
+  echo(@Body() body: unknown) {
+    return { received: body };
+  }
+
   @Get('crash')
   crash() {
     throw new Error('database password is hunter2');
   }
 }
 
-@Module({ controllers: [ProbeController] })
+/** Stands for a feature's background work (spool worker, SMTP listener): started at bootstrap. */
+@Injectable()
+class BackgroundWork implements OnApplicationBootstrap, OnApplicationShutdown {
+  static readonly log: string[] = [];
+  onApplicationBootstrap() {
+    BackgroundWork.log.push('started');
+  }
+  onApplicationShutdown() {
+    BackgroundWork.log.push('stopped');
+  }
+}
+
+@Module({ controllers: [ProbeController], providers: [BackgroundWork] })
 class ProbeModule {}
 
 const probeEnvSchema = appEnvSchema({
@@ -66,10 +94,30 @@ describe('runService', () => {
     await expect(started).rejects.toThrow(/HTTP_PORT="eighty"/);
   });
 
+  it('stops the work it started when the HTTP port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    BackgroundWork.log.length = 0;
+    try {
+      const started = runService(probeService, {
+        SQLITE_PATH: join(dir, 'taken.sqlite'),
+        HTTP_PORT: String(port),
+        LOG_LEVEL: 'silent',
+      });
+
+      await expect(started).rejects.toThrow(/EADDRINUSE/);
+      expect(BackgroundWork.log).toEqual(['started', 'stopped']);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
   describe('a running service', () => {
     let service: RunningService<z.infer<typeof probeEnvSchema>>;
 
     beforeAll(async () => {
+      BackgroundWork.log.length = 0;
       service = await runService(probeService, {
         SQLITE_PATH: join(dir, 'probe.sqlite'),
         HTTP_PORT: '0',
@@ -79,6 +127,22 @@ describe('runService', () => {
 
     afterAll(async () => {
       await service?.close();
+    });
+
+    it('runs the bootstrap work of its modules once', () => {
+      expect(BackgroundWork.log).toEqual(['started']);
+    });
+
+    it('stops that work when it is closed', async () => {
+      const other = await runService(probeService, {
+        SQLITE_PATH: join(dir, 'other.sqlite'),
+        HTTP_PORT: '0',
+        LOG_LEVEL: 'silent',
+      });
+      await other.close();
+
+      expect(BackgroundWork.log).toEqual(['started', 'started', 'stopped']);
+      await expect(fetch(`${other.url}/health`)).rejects.toThrow();
     });
 
     it('listens on the port the system chose and answers health checks', async () => {
@@ -99,6 +163,18 @@ describe('runService', () => {
       });
     });
 
+    it('answers a malformed JSON body with a 400 JSON error', async () => {
+      const response = await fetch(`${service.url}/probe/echo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"deliveryId":',
+      });
+
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/application\/json/);
+      expect(await response.json()).toHaveProperty('error');
+    });
+
     it('passes an HTTP exception through with its own status and body', async () => {
       expect(await get(`${service.url}/probe/missing`)).toEqual({
         status: 404,
@@ -107,7 +183,10 @@ describe('runService', () => {
     });
 
     it('answers an unexpected error with a bare 500 that leaks nothing', async () => {
-      expect(await get(`${service.url}/probe/crash`)).toEqual({ status: 500, body: { error: 'internal error' } });
+      expect(await get(`${service.url}/probe/crash`)).toEqual({
+        status: 500,
+        body: { error: 'internal error' },
+      });
     });
   });
 });

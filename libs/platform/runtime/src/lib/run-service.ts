@@ -56,6 +56,7 @@ export async function runService<S extends z.ZodType<PlatformEnv & { HTTP_PORT: 
     entities: spec.entities,
   });
   let stopExtra: () => Promise<void> = async () => undefined;
+  let app: INestApplication | null = null;
   try {
     stopExtra = (await spec.beforeStart?.(platform, config)) ?? stopExtra;
 
@@ -65,7 +66,7 @@ export async function runService<S extends z.ZodType<PlatformEnv & { HTTP_PORT: 
     })
     class ServiceModule {}
 
-    const app = await NestFactory.create(ServiceModule, {
+    app = await NestFactory.create(ServiceModule, {
       logger: new NestPinoLogger(logger),
       abortOnError: false,
     });
@@ -79,13 +80,14 @@ export async function runService<S extends z.ZodType<PlatformEnv & { HTTP_PORT: 
     const address = app.getHttpServer().address() as { port: number };
     const url = `http://${config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST}:${address.port}`;
     logger.info({ url, mode: platform.eventLog.kind }, `${spec.name} started`);
+    const started = app;
     return {
-      app,
+      app: started,
       platform,
       config,
       url,
       close: async () => {
-        await app.close();
+        await started.close();
         await stopExtra();
         await platform.close();
         logger.info(`${spec.name} stopped`);
@@ -93,6 +95,8 @@ export async function runService<S extends z.ZodType<PlatformEnv & { HTTP_PORT: 
       },
     };
   } catch (error) {
+    // Modules may already have started work (spool worker, SMTP listeners): stop it before the platform.
+    await app?.close().catch(() => undefined);
     await stopExtra();
     await platform.close();
     throw error;

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { env } from '@postwave/platform/config';
-import { parseRouteTable, RouteConfigError } from '@postwave/sending/domain';
+import { readFileSync } from 'node:fs';
+import { parseRouteTable, RouteConfigError, validateMxRules } from '@postwave/sending/domain';
 import { z } from 'zod';
 import type { MtaOptions } from './mta-options';
 
@@ -33,12 +34,21 @@ export const mtaEnvShape = {
   MTA_SOCKET_TIMEOUT_MS: env.int(120_000, 100),
   MTA_LEASE_MS: env.int(300_000, 1000),
   MTA_TLS: z.enum(['disabled', 'opportunistic', 'required']).default('opportunistic'),
+  MTA_MX_RULES_FILE: z.string().min(1).optional(),
+  MTA_SOURCE_IP: z.string().min(1).default('default'),
 };
 
 type MtaEnv = z.infer<z.ZodObject<typeof mtaEnvShape>>;
 
 /** Cross-field checks: routes must parse; reported against the variable that holds them. */
 export function refineMta(value: MtaEnv, ctx: z.RefinementCtx): void {
+  if (value.MTA_MX_RULES_FILE) {
+    try {
+      validateMxRules(JSON.parse(readFileSync(value.MTA_MX_RULES_FILE, 'utf8')));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['MTA_MX_RULES_FILE'], message: (error as Error).message });
+    }
+  }
   try {
     parseRouteTable(value.MTA_ROUTES, value.MTA_RELAY);
   } catch (error) {
@@ -79,5 +89,7 @@ export function mtaOptionsFrom(config: MtaEnv, instance: string): MtaOptions {
     },
     leaseMs: config.MTA_LEASE_MS,
     tls: config.MTA_TLS,
+    mxRulesFile: config.MTA_MX_RULES_FILE ?? null,
+    sourceIp: config.MTA_SOURCE_IP,
   };
 }

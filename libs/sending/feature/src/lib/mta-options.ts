@@ -24,4 +24,8 @@ export interface MtaOptions {
   readonly timeouts: { readonly connectMs: number; readonly greetingMs: number; readonly socketMs: number };
   readonly leaseMs: number;
   readonly tls: 'disabled' | 'opportunistic' | 'required';
+  /** MX rules file (JSON list); the shipped defaults when null. Re-read when it changes. */
+  readonly mxRulesFile: string | null;
+  /** Source address the MTA sends from (one path per site × source IP). */
+  readonly sourceIp: string;
 }

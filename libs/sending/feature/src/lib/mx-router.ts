@@ -3,7 +3,8 @@ import type { ConnectionFailureKind } from '@postwave/bounce-rules';
 import { staticRoute, type Endpoint, type RouteTable } from '@postwave/sending/domain';
 
 export type Route =
-  { ok: true; hosts: readonly Endpoint[] } | { ok: false; kind: ConnectionFailureKind; detail: string };
+  | { ok: true; hosts: readonly Endpoint[]; /** false for static routes and the relay */ viaMx: boolean }
+  | { ok: false; kind: ConnectionFailureKind; detail: string };
 
 const CACHE_MS = 300_000;
 const NEGATIVE_CACHE_MS = 60_000;
@@ -26,7 +27,7 @@ export class MxRouter {
 
   async route(domain: string): Promise<Route> {
     const fixed = staticRoute(this.routes, domain);
-    if (fixed) return { ok: true, hosts: [fixed] };
+    if (fixed) return { ok: true, hosts: [fixed], viaMx: false };
     const cached = this.cache.get(domain);
     if (cached && cached.until > Date.now()) return cached.route;
     const route = await this.lookup(domain);
@@ -45,7 +46,7 @@ export class MxRouter {
         .filter((record) => record.exchange !== '' && record.exchange !== '.')
         .sort((a, b) => a.priority - b.priority)
         .map((record) => ({ host: record.exchange, port: 25 }));
-      if (hosts.length > 0) return { ok: true, hosts };
+      if (hosts.length > 0) return { ok: true, hosts, viaMx: true };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOTFOUND')
@@ -59,7 +60,7 @@ export class MxRouter {
   private async implicitMx(domain: string): Promise<Route> {
     const found = await Promise.allSettled([this.resolver.resolve4(domain), this.resolver.resolve6(domain)]);
     if (found.some((result) => result.status === 'fulfilled' && result.value.length > 0)) {
-      return { ok: true, hosts: [{ host: domain, port: 25 }] };
+      return { ok: true, hosts: [{ host: domain, port: 25 }], viaMx: true };
     }
     const codes = found.map((result) =>
       result.status === 'rejected' ? (result.reason as NodeJS.ErrnoException).code : 'ENODATA',

@@ -27,6 +27,26 @@ export const sendingEntities = () => [
     indices: [{ name: 'mta_spool_due', columns: ['state', 'nextAttemptAt'] }],
   }),
   new EntitySchema({
+    name: 'PathStateEntry',
+    tableName: 'mta_path_state',
+    columns: {
+      site: { type: 'text', primary: true },
+      sourceIp: { name: 'source_ip', type: 'text', primary: true },
+      state: { type: 'text' },
+    },
+  }),
+  new EntitySchema({
+    name: 'SiteHourEntry',
+    tableName: 'mta_site_hour',
+    columns: {
+      site: { type: 'text', primary: true },
+      hour: { type: 'text', primary: true },
+      accepted: { type: 'integer' },
+      deferred: { type: 'integer' },
+      bounced: { type: 'integer' },
+    },
+  }),
+  new EntitySchema({
     name: 'DeliveryContentEntry',
     tableName: 'mta_delivery_content',
     columns: {

@@ -37,7 +37,9 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** A bare TCP server on a loopback port that runs `onConnection` for each client. */
+const rawServers: Array<{ close(): Promise<void> }> = [];
+
+/** A bare TCP server on a loopback port that runs `onConnection` for each client; closed after each test. */
 async function rawServer(onConnection: (socket: Socket) => void) {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -47,7 +49,7 @@ async function rawServer(onConnection: (socket: Socket) => void) {
     onConnection(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
+  const handle = {
     port: (server.address() as { port: number }).port,
     close: () =>
       new Promise<void>((resolve) => {
@@ -55,6 +57,8 @@ async function rawServer(onConnection: (socket: Socket) => void) {
         server.close(() => resolve());
       }),
   };
+  rawServers.push(handle);
+  return handle;
 }
 
 describe('SmtpSession', () => {
@@ -77,6 +81,7 @@ describe('SmtpSession', () => {
 
   afterEach(async () => {
     for (const session of sessions.splice(0)) session.close();
+    await Promise.all(rawServers.splice(0).map((server) => server.close()));
     await sim.stop();
   });
 
@@ -163,7 +168,6 @@ describe('SmtpSession', () => {
 
     expect(failure).toBeInstanceOf(ConnectionFailure);
     expect((failure as ConnectionFailure).reply).toBe('554 5.7.1 mx.test No SMTP service here');
-    await server.close();
   });
 
   it('fails to open a connection whose server never greets with a "timeout" ConnectionFailure', async () => {
@@ -176,7 +180,6 @@ describe('SmtpSession', () => {
 
     expect(failure).toBeInstanceOf(ConnectionFailure);
     expect(failure).toMatchObject({ kind: 'timeout', reply: null });
-    await server.close();
   });
 
   it('rejects a send with a ConnectionFailure and marks the session dead when the server drops the connection', async () => {
@@ -199,7 +202,6 @@ describe('SmtpSession', () => {
     expect(failure).toBeInstanceOf(ConnectionFailure);
     expect(failure).toMatchObject({ reply: null });
     expect(session.dead).toBe(true);
-    await server.close();
   });
 
   it('marks the session dead when a gmail.sim rate limit answers 421 and closes the connection', async () => {

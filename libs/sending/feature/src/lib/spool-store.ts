@@ -65,11 +65,13 @@ export class SpoolStore {
     );
   }
 
-  postpone(messageId: string, until: Date): Promise<void> {
+  /** Puts messages back in the queue for later without counting an attempt. */
+  postpone(messageIds: readonly string[], until: Date): Promise<void> {
+    if (messageIds.length === 0) return Promise.resolve();
     return this.db.transaction(async (em) => {
       await em.update(
         'SpoolEntry',
-        { messageId },
+        { messageId: In([...messageIds]), state: 'queued' },
         { nextAttemptAt: until.toISOString(), leaseOwner: null, leaseUntil: null },
       );
     });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { isPermanent, qualifyConnectionFailure, qualifyReply } from '@postwave/bounce-rules';
-import type { DeliveryContent } from '@postwave/contracts';
+import type { DeliveryContent, Fact } from '@postwave/contracts';
 import {
   DATABASE,
   EVENT_LOG,
@@ -14,12 +14,16 @@ import type { Database } from '@postwave/platform/persistence';
 import {
   decideAfterAttempt,
   expiredInQueue,
+  throttleCause,
   type AttemptResult,
   type Endpoint,
+  type PathSignal,
+  type SiteMatch,
 } from '@postwave/sending/domain';
 import { DkimKeyring } from './dkim-keyring';
 import { MessageBuilder } from './message-builder';
 import { MTA_OPTIONS, type MtaOptions } from './mta-options';
+import { MtaShaping, type Outcome } from './mta-shaping';
 import { MxRouter } from './mx-router';
 import type { SpoolRow } from './sending.entities';
 import { ConnectionFailure, SmtpSession } from './smtp-session';
@@ -28,11 +32,19 @@ import { SpoolStore } from './spool-store';
 const CLAIM_BATCH = 200;
 const IDLE_MS = 100;
 const CONTENT_WAIT_MS = 1000;
+/** Longer waits for a pacing slot hand the rest of a chunk back to the queue instead of holding a connection. */
+const MAX_PACE_WAIT_MS = 2000;
+
+/** Where an attempt went: the shaping path it counts against. */
+interface PathRef {
+  readonly match: SiteMatch;
+  readonly sourceIp: string;
+}
 
 /**
- * Drains the spool: claims due messages with a lease, groups them by destination domain, sends each
- * group over reused SMTP connections (at most `maxConnections` at once) and records every outcome
- * with its events in one transaction.
+ * Drains the spool: claims due messages with a lease, groups them by destination, finds each
+ * destination's site and path limits (MX rules, adaptive controller), sends over reused SMTP
+ * connections within those limits, and records every outcome with its events in one transaction.
  */
 @Injectable()
 export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -43,6 +55,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly builder: MessageBuilder;
   private readonly envelopes = new EnvelopeFactory('/postwave/sending-mta');
   private readonly store: SpoolStore;
+  readonly shaping: MtaShaping;
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
@@ -62,9 +75,16 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       new DkimKeyring(options.dkim.keysDir, options.dkim.selector, options.dkim.generateMissing, logger),
     );
     this.store = new SpoolStore(db);
+    this.shaping = new MtaShaping(db, logger, options.mxRulesFile, (em, facts) =>
+      this.eventLog.appendIn(
+        em,
+        this.envelopes.wrap(facts, { correlationId: 'mta-shaping', causationId: this.instance }),
+      ),
+    );
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.shaping.load();
     this.running = true;
     this.loop = this.run();
   }
@@ -83,6 +103,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private async run(): Promise<void> {
     while (this.running) {
       try {
+        this.shaping.reloadRules();
         const claimed = await this.store.claim(this.instance, CLAIM_BATCH, this.options.leaseMs);
         if (claimed.length > 0) {
           await this.deliver(claimed);
@@ -112,18 +133,16 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       }
       if (!contents.has(row.deliveryId)) {
         // The delivery's content arrives on another stream; wait for it instead of failing.
-        await this.store.postpone(row.messageId, new Date(now.getTime() + CONTENT_WAIT_MS));
+        await this.store.postpone([row.messageId], new Date(now.getTime() + CONTENT_WAIT_MS));
         continue;
       }
       byDomain.set(row.domain, [...(byDomain.get(row.domain) ?? []), row]);
     }
-    const jobs: Array<() => Promise<void>> = [];
-    for (const [domain, group] of byDomain) {
-      for (let i = 0; i < group.length; i += this.options.messagesPerConnection) {
-        const chunk = group.slice(i, i + this.options.messagesPerConnection);
-        jobs.push(() => this.deliverToDomain(domain, chunk, contents));
-      }
-    }
+    const jobs = [...byDomain].map(
+      ([domain, group]) =>
+        () =>
+          this.deliverToDomain(domain, group, contents),
+    );
     await runLimited(jobs, this.options.maxConnections);
   }
 
@@ -135,99 +154,152 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     const route = await this.router.route(domain);
     if (!route.ok) {
       const qualification = qualifyConnectionFailure({ kind: route.kind, detail: route.detail });
-      for (const row of rows)
-        await this.outcome(row, {
-          kind: 'rejected',
-          reply: route.detail,
-          permanent: qualification.type === 'Hard',
-          qualification,
-        });
+      for (const row of rows) {
+        await this.outcome(
+          row,
+          { kind: 'rejected', reply: route.detail, permanent: qualification.type === 'Hard', qualification },
+          null,
+        );
+      }
       return;
     }
-    let session: SmtpSession | null = null;
-    let lastFailure: ConnectionFailure | null = null;
-    for (const host of route.hosts) {
+    const path: PathRef = {
+      match: this.shaping.site(domain, route.viaMx ? (route.hosts[0]?.host ?? null) : null),
+      sourceIp: this.options.sourceIp,
+    };
+    const perConnection = Math.min(path.match.rule.messagesPerConnection, this.options.messagesPerConnection);
+    const chunks: SpoolRow[][] = [];
+    for (let i = 0; i < rows.length; i += perConnection) chunks.push(rows.slice(i, i + perConnection));
+    await Promise.all(chunks.map((chunk) => this.deliverChunk(path, route.hosts, chunk, contents)));
+  }
+
+  /** One SMTP session's worth of messages, within the path's connection, pacing and suspension limits. */
+  private async deliverChunk(
+    path: PathRef,
+    hosts: readonly Endpoint[],
+    rows: readonly SpoolRow[],
+    contents: ReadonlyMap<string, DeliveryContent>,
+  ) {
+    const ids = rows.map((row) => row.messageId);
+    const suspended = this.shaping.suspendedUntil(path.match, path.sourceIp);
+    if (suspended) return this.store.postpone(ids, new Date(suspended));
+    const release = await this.shaping.connection(path.match, path.sourceIp);
+    try {
+      const session = await this.open(path, hosts);
+      if (session instanceof ConnectionFailure) {
+        if (session.reply && throttleCause(session.reply)) {
+          // Refused at the greeting with a slow-down: the whole chunk waits out the cool-off.
+          await this.outcome(rows[0]!, this.connectionResult(session), path);
+          const until = this.shaping.suspendedUntil(path.match, path.sourceIp);
+          return this.store.postpone(ids.slice(1), new Date(until ?? Date.now() + 1000));
+        }
+        for (const row of rows) await this.outcome(row, this.connectionResult(session), path);
+        return;
+      }
       try {
-        session = await SmtpSession.open(host, {
+        for (const [index, row] of rows.entries()) {
+          const rest = ids.slice(index);
+          const until = this.shaping.suspendedUntil(path.match, path.sourceIp);
+          if (until) return this.store.postpone(rest, new Date(until));
+          const wait = this.shaping.slot(path.match, path.sourceIp);
+          if (wait > MAX_PACE_WAIT_MS) return this.store.postpone(rest, new Date(Date.now() + wait));
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          const ended = await this.deliverOne(session, path, row, contents.get(row.deliveryId)!);
+          if (ended || session.dead) return this.store.release(ids.slice(index + 1));
+        }
+      } finally {
+        session.close();
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private async open(path: PathRef, hosts: readonly Endpoint[]): Promise<SmtpSession | ConnectionFailure> {
+    const { rule } = path.match;
+    let failure = new ConnectionFailure('unknown', 'no host to connect to', null);
+    for (const host of hosts) {
+      try {
+        return await SmtpSession.open(host, {
           heloName: this.options.heloName,
-          tls: this.options.tls,
-          ...this.timeouts(),
+          tls: rule.tls === 'opportunistic' ? this.options.tls : rule.tls,
+          connectMs: Math.min(rule.timeouts.connectMs, this.options.timeouts.connectMs),
+          greetingMs: Math.min(rule.timeouts.greetingMs, this.options.timeouts.greetingMs),
+          socketMs: Math.min(rule.timeouts.commandMs, this.options.timeouts.socketMs),
         });
-        break;
       } catch (error) {
         if (!(error instanceof ConnectionFailure)) throw error;
-        lastFailure = error;
+        failure = error;
         // A 5xx greeting is the host's answer for everyone: do not try the next MX for it.
         if (error.reply && isPermanent(error.reply)) break;
       }
     }
-    if (!session) {
-      for (const row of rows) await this.outcome(row, this.connectionResult(lastFailure));
-      return;
-    }
-    try {
-      for (const row of rows) {
-        await withSpan(
-          'mta deliver',
-          {
-            parent: row.traceparent ?? undefined,
-            kind: SpanKind.CLIENT,
-            attributes: { 'postwave.message_id': row.messageId, 'net.peer.name': session.endpoint.host },
-          },
-          async () => {
-            const built = await this.builder.build(contents.get(row.deliveryId)!, {
-              messageId: row.messageId,
-              deliveryId: row.deliveryId,
-              address: row.address,
-              attributes: JSON.parse(row.attributes),
-            });
-            if (!built.ok) {
-              const qualification = {
-                type: 'Hard' as const,
-                reason: 'PersonalizationError' as const,
-                reasonCode: 203,
-                rule: 'build-failed',
-              };
-              return this.outcome(row, {
-                kind: 'rejected',
-                reply: built.error,
-                permanent: true,
-                qualification,
-              });
-            }
-            try {
-              const sent = await session!.send(built.message.mailFrom, row.address, built.message.raw);
-              return this.outcome(
-                row,
-                sent.kind === 'accepted'
-                  ? { kind: 'accepted', reply: sent.reply, mxHost: session!.endpoint.host }
-                  : {
-                      kind: 'rejected',
-                      reply: sent.reply,
-                      permanent: isPermanent(sent.reply),
-                      qualification: qualifyReply(sent.reply),
-                    },
-              );
-            } catch (error) {
-              if (!(error instanceof ConnectionFailure)) throw error;
-              lastFailure = error;
-              return this.outcome(row, this.connectionResult(error));
-            }
-          },
-        );
-        if (lastFailure || session.dead) break;
-      }
-    } finally {
-      session.close();
-    }
-    if (lastFailure || session.dead) {
-      // The connection died mid-way: whatever was not attempted goes back to the queue untouched.
-      await this.store.release(rows.map((row) => row.messageId));
-    }
+    return failure;
   }
 
-  private connectionResult(failure: ConnectionFailure | null): AttemptResult {
-    if (failure?.reply) {
+  /** Builds, sends and records one message; true when the connection is gone. */
+  private deliverOne(
+    session: SmtpSession,
+    path: PathRef,
+    row: SpoolRow,
+    content: DeliveryContent,
+  ): Promise<boolean> {
+    return withSpan(
+      'mta deliver',
+      {
+        parent: row.traceparent ?? undefined,
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'postwave.message_id': row.messageId,
+          'postwave.site': path.match.site,
+          'net.peer.name': session.endpoint.host,
+        },
+      },
+      async () => {
+        const built = await this.builder.build(content, {
+          messageId: row.messageId,
+          deliveryId: row.deliveryId,
+          address: row.address,
+          attributes: JSON.parse(row.attributes),
+        });
+        if (!built.ok) {
+          const qualification = {
+            type: 'Hard' as const,
+            reason: 'PersonalizationError' as const,
+            reasonCode: 203,
+            rule: 'build-failed',
+          };
+          await this.outcome(
+            row,
+            { kind: 'rejected', reply: built.error, permanent: true, qualification },
+            null,
+          );
+          return false;
+        }
+        try {
+          const sent = await session.send(built.message.mailFrom, row.address, built.message.raw);
+          const result: AttemptResult =
+            sent.kind === 'accepted'
+              ? { kind: 'accepted', reply: sent.reply, mxHost: session.endpoint.host }
+              : {
+                  kind: 'rejected',
+                  reply: sent.reply,
+                  permanent: isPermanent(sent.reply),
+                  qualification: qualifyReply(sent.reply),
+                };
+          await this.outcome(row, result, path);
+          return false;
+        } catch (error) {
+          if (!(error instanceof ConnectionFailure)) throw error;
+          await this.outcome(row, this.connectionResult(error), path);
+          return true;
+        }
+      },
+    );
+  }
+
+  private connectionResult(failure: ConnectionFailure): AttemptResult {
+    if (failure.reply) {
       return {
         kind: 'rejected',
         reply: failure.reply,
@@ -235,37 +307,50 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
         qualification: qualifyReply(failure.reply),
       };
     }
-    const kind = failure?.kind ?? 'unknown';
-    const detail = failure?.detail ?? 'no host could be reached';
     return {
       kind: 'rejected',
-      reply: detail,
+      reply: failure.detail,
       permanent: false,
-      qualification: qualifyConnectionFailure({ kind, detail }),
+      qualification: qualifyConnectionFailure({ kind: failure.kind, detail: failure.detail }),
     };
   }
 
-  private async outcome(row: SpoolRow, result: AttemptResult): Promise<void> {
+  private async outcome(row: SpoolRow, result: AttemptResult, path: PathRef | null): Promise<void> {
     const attempt = row.attempts + 1;
+    const now = new Date();
     const decision = decideAfterAttempt(result, {
       messageId: row.messageId,
       deliveryId: row.deliveryId,
       attempt,
-      now: new Date(),
+      now,
       validUntil: new Date(row.validUntil),
       policy: this.options.retry,
     });
+    const cause = result.kind === 'rejected' ? throttleCause(result.reply) : null;
+    const signal: PathSignal =
+      result.kind === 'accepted'
+        ? { kind: 'accepted', at: now.getTime() }
+        : cause
+          ? { kind: 'throttled', reply: result.reply, at: now.getTime() }
+          : { kind: 'other', at: now.getTime() };
+    const outcome: Outcome =
+      decision.kind === 'sent' ? 'accepted' : decision.kind === 'retry' ? 'deferred' : 'bounced';
     await this.record(
       { ...row, attempts: attempt, lastReply: result.reply },
       decision.facts,
       decision.kind === 'retry' ? decision.at : null,
+      (em) =>
+        path ? this.shaping.observe(em, path.match, path.sourceIp, signal, outcome) : Promise.resolve(),
     );
   }
 
-  private record(
+  private async record(
     row: SpoolRow,
-    facts: Parameters<EnvelopeFactory['wrap']>[0],
+    facts: readonly Fact[],
     retryAt: Date | null,
+    alsoInTransaction: (
+      em: Parameters<Parameters<Database['transaction']>[0]>[0],
+    ) => Promise<void> = async () => undefined,
   ): Promise<void> {
     this.logger.debug(
       {
@@ -278,7 +363,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       },
       'delivery attempt recorded',
     );
-    return this.db.transaction(async (em) => {
+    await this.db.transaction(async (em) => {
       await this.store.settle(em, row, retryAt);
       const causation = {
         correlationId: row.correlationId,
@@ -286,12 +371,8 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
         traceparent: traceparentOf() ?? row.traceparent ?? undefined,
       };
       await this.eventLog.appendIn(em, this.envelopes.wrap(facts, causation));
+      await alsoInTransaction(em);
     });
-  }
-
-  private timeouts() {
-    const { connectMs, greetingMs, socketMs } = this.options.timeouts;
-    return { connectMs, greetingMs, socketMs };
   }
 }
 
@@ -302,5 +383,3 @@ async function runLimited(jobs: ReadonlyArray<() => Promise<void>>, limit: numbe
   });
   await Promise.all(lanes);
 }
-
-export type { Endpoint };

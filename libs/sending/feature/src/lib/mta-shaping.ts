@@ -1,0 +1,211 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { Fact } from '@postwave/contracts';
+import type { Logger } from '@postwave/platform/observability';
+import type { Database } from '@postwave/platform/persistence';
+import {
+  adapt,
+  DEFAULT_MX_RULES,
+  initialPath,
+  isSuspended,
+  RatePacer,
+  siteFor,
+  validateMxRules,
+  withinRule,
+  type MxRule,
+  type PathSignal,
+  type PathState,
+  type SiteMatch,
+} from '@postwave/sending/domain';
+import type { EntityManager } from 'typeorm';
+
+export type Outcome = 'accepted' | 'deferred' | 'bounced';
+
+const pathKey = (site: string, ip: string) => `${site}|${ip}`;
+const hourOf = (at: number) => new Date(at).toISOString().slice(0, 13) + ':00Z';
+
+/**
+ * The MTA's traffic shaping at run time: the MX rules (reloaded when their file changes), each
+ * path's learned limits (kept in the database, so the next delivery starts from what was
+ * learned), connection slots, even pacing, and per-site hourly history.
+ */
+export class MtaShaping {
+  private rules: MxRule[];
+  private rulesVersion = 0;
+  private readonly paths = new Map<string, PathState>();
+  private readonly pacers = new Map<string, RatePacer>();
+  private readonly active = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly rulesFile: string | null,
+    private readonly emit: (em: EntityManager, facts: readonly Fact[]) => Promise<void>,
+  ) {
+    this.rules = validateMxRules(rulesFile ? JSON.parse(readFileSync(rulesFile, 'utf8')) : DEFAULT_MX_RULES);
+    if (rulesFile) this.rulesVersion = statSync(rulesFile).mtimeMs;
+  }
+
+  async load(): Promise<void> {
+    const rows = await this.db.read((em) =>
+      em.find<{ site: string; sourceIp: string; state: string }>('PathStateEntry'),
+    );
+    for (const row of rows)
+      this.paths.set(pathKey(row.site, row.sourceIp), JSON.parse(row.state) as PathState);
+  }
+
+  /** Re-reads the rules file when it changed; a bad file is logged and the running rules stay. */
+  reloadRules(): void {
+    if (!this.rulesFile || !existsSync(this.rulesFile)) return;
+    const mtime = statSync(this.rulesFile).mtimeMs;
+    if (mtime === this.rulesVersion) return;
+    this.rulesVersion = mtime;
+    try {
+      this.rules = validateMxRules(JSON.parse(readFileSync(this.rulesFile, 'utf8')));
+      this.logger.info({ file: this.rulesFile, rules: this.rules.length }, 'MX rules reloaded');
+    } catch (error) {
+      this.logger.error(
+        { file: this.rulesFile, err: error },
+        'MX rules file rejected; keeping the running rules',
+      );
+    }
+  }
+
+  site(domain: string, mxHost: string | null): SiteMatch {
+    return siteFor(this.rules, domain, mxHost);
+  }
+
+  path(match: SiteMatch, sourceIp: string, at = Date.now()): PathState {
+    const key = pathKey(match.site, sourceIp);
+    const state = withinRule(
+      match.rule,
+      this.paths.get(key) ?? initialPath(match.rule, match.site, sourceIp, at),
+    );
+    this.paths.set(key, state);
+    return state;
+  }
+
+  suspendedUntil(match: SiteMatch, sourceIp: string, at = Date.now()): number | null {
+    const state = this.path(match, sourceIp, at);
+    return isSuspended(state, at) ? state.suspendedUntil : null;
+  }
+
+  /** Waits for a connection slot on the path; resolves with a release function. */
+  async connection(match: SiteMatch, sourceIp: string): Promise<() => void> {
+    const key = pathKey(match.site, sourceIp);
+    while ((this.active.get(key) ?? 0) >= this.path(match, sourceIp).maxConnections) {
+      await new Promise<void>((resolve) =>
+        this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]),
+      );
+    }
+    this.active.set(key, (this.active.get(key) ?? 0) + 1);
+    return () => {
+      this.active.set(key, (this.active.get(key) ?? 1) - 1);
+      this.waiting.get(key)?.shift()?.();
+    };
+  }
+
+  /** 0 when a message may be sent now on the path, else how long until its next slot. */
+  slot(match: SiteMatch, sourceIp: string, at = Date.now()): number {
+    const key = pathKey(match.site, sourceIp);
+    const state = this.path(match, sourceIp, at);
+    let pacer = this.pacers.get(key);
+    if (!pacer) this.pacers.set(key, (pacer = new RatePacer(state.messagesPerHour, at)));
+    pacer.setRate(state.messagesPerHour);
+    return pacer.take(at);
+  }
+
+  /**
+   * Feeds one answer into the path's controller and the site's hourly history, in the caller's
+   * transaction; a limit change is persisted and recorded as an event.
+   */
+  async observe(
+    em: EntityManager,
+    match: SiteMatch,
+    sourceIp: string,
+    signal: PathSignal,
+    outcome: Outcome,
+  ): Promise<void> {
+    const key = pathKey(match.site, sourceIp);
+    const { state, change } = adapt(match.rule, this.path(match, sourceIp, signal.at), signal);
+    this.paths.set(key, state);
+    await this.countHour(em, match.site, signal.at, outcome);
+    if (!change) return;
+    await em.save('PathStateEntry', { site: match.site, sourceIp, state: JSON.stringify(state) });
+    this.logger.warn({ site: match.site, source_ip: sourceIp, ...change }, `path limits ${change.direction}`);
+    await this.emit(em, [
+      {
+        type: 'postwave.mta.path-limits-changed.v1',
+        subject: match.site,
+        data: {
+          site: match.site,
+          sourceIp,
+          ruleId: match.rule.id,
+          direction: change.direction,
+          before: change.before,
+          after: change.after,
+          suspendedUntil:
+            change.suspendedUntil === null ? null : new Date(change.suspendedUntil).toISOString(),
+          cause: change.cause,
+          at: new Date(signal.at).toISOString(),
+        },
+      },
+    ]);
+  }
+
+  /** What the API shows: every path's live limits against its rule, with the last 24 hours of history. */
+  async report(at = Date.now()) {
+    const since = hourOf(at - 23 * 3_600_000);
+    const history = await this.db.read((em) =>
+      em
+        .createQueryBuilder()
+        .select([
+          'h.site AS site',
+          'h.hour AS hour',
+          'h.accepted AS accepted',
+          'h.deferred AS deferred',
+          'h.bounced AS bounced',
+        ])
+        .from('SiteHourEntry', 'h')
+        .where('h.hour >= :since', { since })
+        .orderBy('h.hour', 'ASC')
+        .getRawMany<{ site: string; hour: string; accepted: number; deferred: number; bounced: number }>(),
+    );
+    const paths = [...this.paths.values()].map((state) => {
+      const rule = this.rules.find((r) => r.id === state.ruleId);
+      return {
+        ...state,
+        suspended: isSuspended(state, at),
+        suspendedUntil: state.suspendedUntil === null ? null : new Date(state.suspendedUntil).toISOString(),
+        updatedAt: new Date(state.updatedAt).toISOString(),
+        activeConnections: this.active.get(pathKey(state.site, state.sourceIp)) ?? 0,
+        ceiling: rule ? { maxConnections: rule.maxConnections, messagesPerHour: rule.messagesPerHour } : null,
+        history: history
+          .filter((h) => h.site === state.site)
+          .map((h) => ({
+            hour: h.hour,
+            accepted: Number(h.accepted),
+            deferred: Number(h.deferred),
+            bounced: Number(h.bounced),
+          })),
+      };
+    });
+    return { rules: this.rules.map((r) => r.id), paths };
+  }
+
+  private async countHour(em: EntityManager, site: string, at: number, outcome: Outcome): Promise<void> {
+    const hour = hourOf(at);
+    const row = await em.findOne<{
+      site: string;
+      hour: string;
+      accepted: number;
+      deferred: number;
+      bounced: number;
+    }>('SiteHourEntry', {
+      where: { site, hour },
+    });
+    const next = row ?? { site, hour, accepted: 0, deferred: 0, bounced: 0 };
+    next[outcome] = Number(next[outcome]) + 1;
+    await em.save('SiteHourEntry', next);
+  }
+}
