@@ -5,3 +5,4 @@ export * from './lib/default-mx-rules';
 export * from './lib/mx-rule.schema';
 export * from './lib/path-shaping';
 export * from './lib/throttle-replies';
+export * from './lib/source-ips';

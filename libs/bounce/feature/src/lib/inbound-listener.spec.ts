@@ -21,7 +21,12 @@ interface Outcome {
 
 /** A loopback SMTP client (nodemailer's SMTPConnection) that sends one message per connection. */
 async function send(port: number, from: string, to: string, raw: string): Promise<Outcome> {
-  const connection = new SMTPConnection({ host: '127.0.0.1', port, name: 'mx.provider.test', ignoreTLS: true });
+  const connection = new SMTPConnection({
+    host: '127.0.0.1',
+    port,
+    name: 'mx.provider.test',
+    ignoreTLS: true,
+  });
   await new Promise<void>((resolve, reject) => {
     connection.once('error', reject);
     connection.connect(() => resolve());
@@ -47,7 +52,10 @@ async function send(port: number, from: string, to: string, raw: string): Promis
   return outcome;
 }
 
-const dsnFor = (to: string, diagnostic = '550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown') =>
+const dsnFor = (
+  to: string,
+  diagnostic = '550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown',
+) =>
   [
     'From: Mail Delivery System <MAILER-DAEMON@mx.example.org>',
     `To: <${to}>`,
@@ -116,7 +124,11 @@ describe('InboundListener', () => {
     });
     eventLog = new EmbeddedEventLog(db, logger);
     await db.transaction((em) =>
-      em.insert('BounceMessage', { messageId: MESSAGE_ID, deliveryId: 'd-spring', address: 'ada@example.org' }),
+      em.insert('BounceMessage', {
+        messageId: MESSAGE_ID,
+        deliveryId: 'd-spring',
+        address: 'ada@example.org',
+      }),
     );
   });
 
@@ -196,7 +208,14 @@ describe('InboundListener', () => {
     const provider = await MailboxSimulator.start({ port: 0, dsnReturn: { host: '127.0.0.1', port } });
     try {
       const verp = verpAddress(MESSAGE_ID, SECRET, VERP_DOMAIN);
-      const original = ['From: news@shop.example', 'To: complaint@example.sim', 'Subject: Spring sale', '', 'Hi.', ''];
+      const original = [
+        'From: news@shop.example',
+        'To: complaint@example.sim',
+        'Subject: Spring sale',
+        '',
+        'Hi.',
+        '',
+      ];
 
       await send(provider.port, verp, 'complaint@example.sim', original.join('\r\n'));
       await provider.reportsSettled();
@@ -216,7 +235,10 @@ describe('InboundListener', () => {
   it('refuses a report larger than maxSize with 552 instead of reading it whole', async () => {
     const port = await start({ maxSize: 4096 });
     const to = verpAddress(MESSAGE_ID, SECRET, VERP_DOMAIN);
-    const padded = dsnFor(to).replace('Your message could not be delivered.', ('x'.repeat(70) + '\r\n').repeat(120));
+    const padded = dsnFor(to).replace(
+      'Your message could not be delivered.',
+      ('x'.repeat(70) + '\r\n').repeat(120),
+    );
 
     const outcome = await send(port, '', to, padded);
 
@@ -231,6 +253,8 @@ describe('InboundListener', () => {
     listener = null;
 
     const to = verpAddress(MESSAGE_ID, SECRET, VERP_DOMAIN);
-    await expect(send(port, '', to, dsnFor(to))).rejects.toMatchObject({ message: expect.stringMatching(/ECONNREFUSED/) });
+    await expect(send(port, '', to, dsnFor(to))).rejects.toMatchObject({
+      message: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 });

@@ -52,7 +52,14 @@ export class InboundListener implements OnApplicationBootstrap, OnApplicationShu
       },
       onData: (stream, session, callback) => {
         this.receive(stream, session).then(
-          () => callback(),
+          (accepted) =>
+            callback(
+              accepted
+                ? undefined
+                : Object.assign(new Error('Message exceeds fixed maximum message size'), {
+                    responseCode: 552,
+                  }),
+            ),
           (error: Error) => {
             this.logger.error({ err: error }, 'failed to process an inbound report');
             callback(Object.assign(new Error('Temporary processing failure'), { responseCode: 451 }));
@@ -73,16 +80,22 @@ export class InboundListener implements OnApplicationBootstrap, OnApplicationShu
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
+  /** False when the report was larger than allowed: it is drained, not kept, and refused with 552. */
+  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<boolean> {
     const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of stream) {
+      size += (chunk as Buffer).length;
+      if (size <= this.options.maxSize) chunks.push(chunk as Buffer);
+    }
+    if (size > this.options.maxSize || stream.sizeExceeded) return false;
     const raw = Buffer.concat(chunks);
     const parsed = await simpleParser(raw);
     const messageIds = session.envelope.rcptTo
       .map((rcpt) => parseVerpAddress(rcpt.address, this.options.verpSecret))
       .filter((id): id is string => id !== null);
     const qualifications = qualifyReport(raw.toString('utf8'), parsed);
-    if (qualifications.length === 0) return;
+    if (qualifications.length === 0) return true;
     await this.db.transaction(async (em) => {
       for (const messageId of messageIds) {
         const message = await em.findOne<BounceMessageRow>('BounceMessage', { where: { messageId } });
@@ -112,6 +125,7 @@ export class InboundListener implements OnApplicationBootstrap, OnApplicationShu
         );
       }
     });
+    return true;
   }
 }
 

@@ -178,7 +178,12 @@ describe('qualifyReport', () => {
       });
       for (const kind of ['dsn-hard', 'complaint', 'autoreply']) {
         const verp = `b+${kind.replace('-', '')}.tag@bounces.shop.example`;
-        await sendOnce(provider.port, verp, `${kind}@example.sim`, original(`${kind}@example.sim`, 'Spring sale'));
+        await sendOnce(
+          provider.port,
+          verp,
+          `${kind}@example.sim`,
+          original(`${kind}@example.sim`, 'Spring sale'),
+        );
         const report = await bounceInbox.waitForMessage((m) => m.recipients.includes(verp));
         reports.set(kind, await readFile(report.emlPath!, 'utf8'));
       }
@@ -209,7 +214,11 @@ describe('qualifyReport', () => {
         {
           kind: 'arf',
           diagnostic: 'complaint: abuse',
-          qualification: expect.objectContaining({ type: 'Hard', reason: 'Denylisted', rule: 'arf-complaint' }),
+          qualification: expect.objectContaining({
+            type: 'Hard',
+            reason: 'Denylisted',
+            rule: 'arf-complaint',
+          }),
         },
       ]);
     });
@@ -247,7 +256,11 @@ describe('qualifyReport', () => {
   });
 
   it('qualifies a Postfix delay notice as Soft, even when the remote reply reads like a hard bounce', async () => {
-    const raw = postfixDsn('delayed', '4.4.1', '550 5.1.1 <nobody@example.org>: Recipient address rejected ok');
+    const raw = postfixDsn(
+      'delayed',
+      '4.4.1',
+      '550 5.1.1 <nobody@example.org>: Recipient address rejected ok',
+    );
 
     const result = await qualify(raw);
 
@@ -262,8 +275,7 @@ describe('qualifyReport', () => {
     expect(result).toEqual([
       {
         kind: 'dsn',
-        diagnostic:
-          '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup',
+        diagnostic: '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup',
         qualification: expect.objectContaining({ type: 'Hard', reason: 'UserUnknown' }),
       },
     ]);

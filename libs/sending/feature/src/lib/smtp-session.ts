@@ -77,7 +77,10 @@ export class SmtpSession {
         };
         const rejected = failed.rejectedErrors?.[0];
         const reply = rejected?.response ?? failed.response;
-        if (!reply) return reject(toConnectionFailure(failed));
+        if (!reply) {
+          this.dead = true;
+          return reject(toConnectionFailure(failed));
+        }
         const code = rejected?.responseCode ?? failed.responseCode ?? null;
         // 421 means the server is closing the channel: the session is over, not just the transaction.
         if (code === 421 || this.connection.destroyed) {
@@ -103,7 +106,8 @@ export class SmtpSession {
 }
 
 function toConnectionFailure(error: NodeJS.ErrnoException & { response?: string }): ConnectionFailure {
-  const code = error.code ?? '';
+  // nodemailer replaces the system error code with its own (ESOCKET) and keeps the original.
+  const code = (error as { originalCode?: string }).originalCode ?? error.code ?? '';
   const kind: ConnectionFailureKind =
     code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
       ? 'refused'
