@@ -24,7 +24,10 @@ export const embeddedEnvSchema = appEnvSchema({
   SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   SIMULATOR_PORT: env.port(2525),
   SIMULATOR_INBOX_DIR: z.string().min(1).optional(),
-}).superRefine(refineMta, whenParsed('MTA_ROUTES', 'MTA_RELAY', 'MTA_MX_RULES_FILE'));
+}).superRefine(
+  refineMta,
+  whenParsed('MTA_ROUTES', 'MTA_RELAY', 'MTA_MX_RULES_FILE', 'MTA_SOURCE_IPS', 'MTA_WARMUP_FILE'),
+);
 
 export type EmbeddedConfig = z.infer<typeof embeddedEnvSchema>;
 

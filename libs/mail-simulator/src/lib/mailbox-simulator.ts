@@ -284,6 +284,7 @@ export class MailboxSimulator extends EventEmitter<MailboxSimulatorEvents> {
       id,
       receivedAt,
       clientAddress: session.remoteAddress,
+      clientHelo: session.hostNameAppearsAs ?? '',
       mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       recipients,
       size,

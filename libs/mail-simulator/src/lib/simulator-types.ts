@@ -33,6 +33,8 @@ export interface AcceptedMessage {
   id: string;
   receivedAt: Date;
   clientAddress: string;
+  /** The name the client gave in EHLO/HELO. */
+  clientHelo: string;
   /** Envelope sender; '' for the null sender of a bounce. */
   mailFrom: string;
   /** Recipients accepted at RCPT (rejected ones are not delivered, so not listed). */

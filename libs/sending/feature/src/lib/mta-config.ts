@@ -1,7 +1,13 @@
 import { hostname } from 'node:os';
 import { env } from '@postwave/platform/config';
 import { readFileSync } from 'node:fs';
-import { parseRouteTable, RouteConfigError, validateMxRules } from '@postwave/sending/domain';
+import {
+  parseRouteTable,
+  parseSourceIps,
+  RouteConfigError,
+  validateMxRules,
+  validateWarmupPlans,
+} from '@postwave/sending/domain';
 import { z } from 'zod';
 import type { MtaOptions } from './mta-options';
 
@@ -35,13 +41,26 @@ export const mtaEnvShape = {
   MTA_LEASE_MS: env.int(300_000, 1000),
   MTA_TLS: z.enum(['disabled', 'opportunistic', 'required']).default('opportunistic'),
   MTA_MX_RULES_FILE: z.string().min(1).optional(),
-  MTA_SOURCE_IP: z.string().min(1).default('default'),
+  MTA_SOURCE_IPS: z.string().optional(),
+  MTA_WARMUP_FILE: z.string().min(1).optional(),
 };
 
 type MtaEnv = z.infer<z.ZodObject<typeof mtaEnvShape>>;
 
 /** Cross-field checks: routes must parse; reported against the variable that holds them. */
 export function refineMta(value: MtaEnv, ctx: z.RefinementCtx): void {
+  try {
+    parseSourceIps(value.MTA_SOURCE_IPS);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', path: ['MTA_SOURCE_IPS'], message: (error as Error).message });
+  }
+  if (value.MTA_WARMUP_FILE) {
+    try {
+      validateWarmupPlans(JSON.parse(readFileSync(value.MTA_WARMUP_FILE, 'utf8')));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['MTA_WARMUP_FILE'], message: (error as Error).message });
+    }
+  }
   if (value.MTA_MX_RULES_FILE) {
     try {
       validateMxRules(JSON.parse(readFileSync(value.MTA_MX_RULES_FILE, 'utf8')));
@@ -90,6 +109,9 @@ export function mtaOptionsFrom(config: MtaEnv, instance: string): MtaOptions {
     leaseMs: config.MTA_LEASE_MS,
     tls: config.MTA_TLS,
     mxRulesFile: config.MTA_MX_RULES_FILE ?? null,
-    sourceIp: config.MTA_SOURCE_IP,
+    sourceIps: parseSourceIps(config.MTA_SOURCE_IPS),
+    warmup: config.MTA_WARMUP_FILE
+      ? validateWarmupPlans(JSON.parse(readFileSync(config.MTA_WARMUP_FILE, 'utf8')))
+      : [],
   };
 }

@@ -1,4 +1,4 @@
-import type { RetryPolicy, RouteTable } from '@postwave/sending/domain';
+import type { RetryPolicy, RouteTable, SourceIp, WarmupPlan } from '@postwave/sending/domain';
 
 export const MTA_OPTIONS = Symbol('MtaOptions');
 
@@ -26,6 +26,8 @@ export interface MtaOptions {
   readonly tls: 'disabled' | 'opportunistic' | 'required';
   /** MX rules file (JSON list); the shipped defaults when null. Re-read when it changes. */
   readonly mxRulesFile: string | null;
-  /** Source address the MTA sends from (one path per site × source IP). */
-  readonly sourceIp: string;
+  /** Addresses the MTA sends from, with HELO names and weights (one path per site × source IP). */
+  readonly sourceIps: readonly SourceIp[];
+  /** Warm-up plans capping new addresses per site and day. */
+  readonly warmup: readonly WarmupPlan[];
 }

@@ -10,11 +10,15 @@ import {
   RatePacer,
   siteFor,
   validateMxRules,
+  warmupCap,
+  WeightedPicker,
   withinRule,
   type MxRule,
   type PathSignal,
   type PathState,
   type SiteMatch,
+  type SourceIp,
+  type WarmupPlan,
 } from '@postwave/sending/domain';
 import type { EntityManager } from 'typeorm';
 
@@ -22,6 +26,17 @@ export type Outcome = 'accepted' | 'deferred' | 'bounced';
 
 const pathKey = (site: string, ip: string) => `${site}|${ip}`;
 const hourOf = (at: number) => new Date(at).toISOString().slice(0, 13) + ':00Z';
+const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+
+interface HourRow {
+  site: string;
+  sourceIp: string;
+  hour: string;
+  accepted: number;
+  deferred: number;
+  bounced: number;
+}
 
 /**
  * The MTA's traffic shaping at run time: the MX rules (reloaded when their file changes), each
@@ -35,12 +50,17 @@ export class MtaShaping {
   private readonly pacers = new Map<string, RatePacer>();
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, Array<() => void>>();
+  /** Attempts per `day|site|ip` today, for warm-up caps. */
+  private readonly usedToday = new Map<string, number>();
+  private readonly pickers = new Map<string, WeightedPicker>();
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly rulesFile: string | null,
     private readonly emit: (em: EntityManager, facts: readonly Fact[]) => Promise<void>,
+    private readonly sourceIps: readonly SourceIp[],
+    private readonly warmup: readonly WarmupPlan[],
   ) {
     this.rules = validateMxRules(rulesFile ? JSON.parse(readFileSync(rulesFile, 'utf8')) : DEFAULT_MX_RULES);
     if (rulesFile) this.rulesVersion = statSync(rulesFile).mtimeMs;
@@ -52,6 +72,52 @@ export class MtaShaping {
     );
     for (const row of rows)
       this.paths.set(pathKey(row.site, row.sourceIp), JSON.parse(row.state) as PathState);
+    const today = dayOf(Date.now());
+    const hours = await this.db.read((em) =>
+      em
+        .createQueryBuilder()
+        .select('h.*')
+        .from('SiteHourEntry', 'h')
+        .where('h.hour >= :today', { today })
+        .getRawMany<Record<string, unknown>>(),
+    );
+    for (const hour of hours) {
+      const key = `${today}|${hour['site']}|${hour['source_ip']}`;
+      const attempts = Number(hour['accepted']) + Number(hour['deferred']) + Number(hour['bounced']);
+      this.usedToday.set(key, (this.usedToday.get(key) ?? 0) + attempts);
+    }
+  }
+
+  /**
+   * The source address for the next connection to a site: by weight among the addresses whose
+   * path is not suspended and whose warm-up cap for today is not reached; null when none may send.
+   */
+  chooseSourceIp(match: SiteMatch, at = Date.now()): SourceIp | null {
+    let picker = this.pickers.get(match.site);
+    if (!picker) this.pickers.set(match.site, (picker = new WeightedPicker(this.sourceIps)));
+    return picker.pick(
+      (ip) => this.suspendedUntil(match, ip.address, at) === null && this.underCap(match, ip.address, at),
+    );
+  }
+
+  /** When a site with no eligible address may be tried again: the first suspension end, or tomorrow. */
+  nextOpportunity(match: SiteMatch, at = Date.now()): number {
+    const ends = this.sourceIps
+      .map((ip) => this.suspendedUntil(match, ip.address, at))
+      .filter((t): t is number => t !== null);
+    const tomorrow = Date.parse(dayOf(at + DAY_MS) + 'T00:00:00Z');
+    return Math.min(tomorrow, ...ends);
+  }
+
+  underCap(match: SiteMatch, ip: string, at = Date.now()): boolean {
+    const cap = warmupCap(this.warmup, ip, match.rule.id, at) ?? warmupCap(this.warmup, ip, match.site, at);
+    return cap === null || (this.usedToday.get(`${dayOf(at)}|${match.site}|${ip}`) ?? 0) < cap;
+  }
+
+  /** Counts an attempt against today's warm-up cap as it starts (persisted with its outcome). */
+  countAttempt(match: SiteMatch, ip: string, at = Date.now()): void {
+    const key = `${dayOf(at)}|${match.site}|${ip}`;
+    this.usedToday.set(key, (this.usedToday.get(key) ?? 0) + 1);
   }
 
   /** Re-reads the rules file when it changed; a bad file is logged and the running rules stay. */
@@ -129,7 +195,7 @@ export class MtaShaping {
     const key = pathKey(match.site, sourceIp);
     const { state, change } = adapt(match.rule, this.path(match, sourceIp, signal.at), signal);
     this.paths.set(key, state);
-    await this.countHour(em, match.site, signal.at, outcome);
+    await this.countHour(em, match.site, sourceIp, signal.at, outcome);
     if (!change) return;
     await em.save('PathStateEntry', { site: match.site, sourceIp, state: JSON.stringify(state) });
     this.logger.warn({ site: match.site, source_ip: sourceIp, ...change }, `path limits ${change.direction}`);
@@ -161,6 +227,7 @@ export class MtaShaping {
         .createQueryBuilder()
         .select([
           'h.site AS site',
+          'h.source_ip AS "sourceIp"',
           'h.hour AS hour',
           'h.accepted AS accepted',
           'h.deferred AS deferred',
@@ -169,7 +236,7 @@ export class MtaShaping {
         .from('SiteHourEntry', 'h')
         .where('h.hour >= :since', { since })
         .orderBy('h.hour', 'ASC')
-        .getRawMany<{ site: string; hour: string; accepted: number; deferred: number; bounced: number }>(),
+        .getRawMany<HourRow>(),
     );
     const paths = [...this.paths.values()].map((state) => {
       const rule = this.rules.find((r) => r.id === state.ruleId);
@@ -181,7 +248,7 @@ export class MtaShaping {
         activeConnections: this.active.get(pathKey(state.site, state.sourceIp)) ?? 0,
         ceiling: rule ? { maxConnections: rule.maxConnections, messagesPerHour: rule.messagesPerHour } : null,
         history: history
-          .filter((h) => h.site === state.site)
+          .filter((h) => h.site === state.site && h.sourceIp === state.sourceIp)
           .map((h) => ({
             hour: h.hour,
             accepted: Number(h.accepted),
@@ -193,18 +260,16 @@ export class MtaShaping {
     return { rules: this.rules.map((r) => r.id), paths };
   }
 
-  private async countHour(em: EntityManager, site: string, at: number, outcome: Outcome): Promise<void> {
+  private async countHour(
+    em: EntityManager,
+    site: string,
+    sourceIp: string,
+    at: number,
+    outcome: Outcome,
+  ): Promise<void> {
     const hour = hourOf(at);
-    const row = await em.findOne<{
-      site: string;
-      hour: string;
-      accepted: number;
-      deferred: number;
-      bounced: number;
-    }>('SiteHourEntry', {
-      where: { site, hour },
-    });
-    const next = row ?? { site, hour, accepted: 0, deferred: 0, bounced: 0 };
+    const row = await em.findOne<HourRow>('SiteHourEntry', { where: { site, sourceIp, hour } });
+    const next = row ?? { site, sourceIp, hour, accepted: 0, deferred: 0, bounced: 0 };
     next[outcome] = Number(next[outcome]) + 1;
     await em.save('SiteHourEntry', next);
   }

@@ -40,6 +40,7 @@ export const sendingEntities = () => [
     tableName: 'mta_site_hour',
     columns: {
       site: { type: 'text', primary: true },
+      sourceIp: { name: 'source_ip', type: 'text', primary: true },
       hour: { type: 'text', primary: true },
       accepted: { type: 'integer' },
       deferred: { type: 'integer' },

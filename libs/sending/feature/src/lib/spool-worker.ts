@@ -39,6 +39,8 @@ const MAX_PACE_WAIT_MS = 2000;
 interface PathRef {
   readonly match: SiteMatch;
   readonly sourceIp: string;
+  /** EHLO name of the source address (the MTA's default when null). */
+  readonly helo?: string | null;
 }
 
 /**
@@ -75,11 +77,17 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       new DkimKeyring(options.dkim.keysDir, options.dkim.selector, options.dkim.generateMissing, logger),
     );
     this.store = new SpoolStore(db);
-    this.shaping = new MtaShaping(db, logger, options.mxRulesFile, (em, facts) =>
-      this.eventLog.appendIn(
-        em,
-        this.envelopes.wrap(facts, { correlationId: 'mta-shaping', causationId: this.instance }),
-      ),
+    this.shaping = new MtaShaping(
+      db,
+      logger,
+      options.mxRulesFile,
+      (em, facts) =>
+        this.eventLog.appendIn(
+          em,
+          this.envelopes.wrap(facts, { correlationId: 'mta-shaping', causationId: this.instance }),
+        ),
+      options.sourceIps,
+      options.warmup,
     );
   }
 
@@ -163,14 +171,26 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       }
       return;
     }
-    const path: PathRef = {
-      match: this.shaping.site(domain, route.viaMx ? (route.hosts[0]?.host ?? null) : null),
-      sourceIp: this.options.sourceIp,
-    };
-    const perConnection = Math.min(path.match.rule.messagesPerConnection, this.options.messagesPerConnection);
+    const match = this.shaping.site(domain, route.viaMx ? (route.hosts[0]?.host ?? null) : null);
+    const perConnection = Math.min(match.rule.messagesPerConnection, this.options.messagesPerConnection);
     const chunks: SpoolRow[][] = [];
     for (let i = 0; i < rows.length; i += perConnection) chunks.push(rows.slice(i, i + perConnection));
-    await Promise.all(chunks.map((chunk) => this.deliverChunk(path, route.hosts, chunk, contents)));
+    await Promise.all(
+      chunks.map((chunk) => {
+        const ip = this.shaping.chooseSourceIp(match);
+        if (!ip)
+          return this.store.postpone(
+            chunk.map((row) => row.messageId),
+            new Date(this.shaping.nextOpportunity(match)),
+          );
+        return this.deliverChunk(
+          { match, sourceIp: ip.address, helo: ip.helo },
+          route.hosts,
+          chunk,
+          contents,
+        );
+      }),
+    );
   }
 
   /** One SMTP session's worth of messages, within the path's connection, pacing and suspension limits. */
@@ -201,9 +221,12 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           const rest = ids.slice(index);
           const until = this.shaping.suspendedUntil(path.match, path.sourceIp);
           if (until) return this.store.postpone(rest, new Date(until));
+          // A warm-up cap reached mid-chunk: the rest goes back to the queue to overflow to another address.
+          if (!this.shaping.underCap(path.match, path.sourceIp)) return this.store.postpone(rest, new Date());
           const wait = this.shaping.slot(path.match, path.sourceIp);
           if (wait > MAX_PACE_WAIT_MS) return this.store.postpone(rest, new Date(Date.now() + wait));
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          this.shaping.countAttempt(path.match, path.sourceIp);
           const ended = await this.deliverOne(session, path, row, contents.get(row.deliveryId)!);
           if (ended || session.dead) return this.store.release(ids.slice(index + 1));
         }
@@ -221,7 +244,8 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     for (const host of hosts) {
       try {
         return await SmtpSession.open(host, {
-          heloName: this.options.heloName,
+          heloName: path.helo ?? this.options.heloName,
+          ...(path.sourceIp !== 'default' ? { localAddress: path.sourceIp } : {}),
           tls: rule.tls === 'opportunistic' ? this.options.tls : rule.tls,
           connectMs: Math.min(rule.timeouts.connectMs, this.options.timeouts.connectMs),
           greetingMs: Math.min(rule.timeouts.greetingMs, this.options.timeouts.greetingMs),

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort, http, waitFor } from '@postwave/testing';
+
+const ROOT = resolve(__dirname, '../../..');
+
+export interface EmbeddedPostwaveOptions {
+  /** Folder for the SQLite database, the log and (with `resolvConf`) the resolv.conf. */
+  dir: string;
+  env: Record<string, string>;
+  /**
+   * Nameservers (`host:port`) for the process's system resolver. The app then runs in a mount
+   * namespace of its own (`unshare --mount`, root only) where /etc/resolv.conf names them, as
+   * on a host whose resolver knows the test's names; the machine's /etc/resolv.conf is untouched.
+   */
+  resolvConf?: readonly string[];
+}
+
+/**
+ * The embedded default (`postwave start`: planner, MTA, bounce qualifier, projector and, unless
+ * SIMULATOR_ENABLED=false, the mailbox simulator in one process on SQLite) as a child process,
+ * the way an operator runs it.
+ */
+export class EmbeddedPostwave {
+  private constructor(
+    readonly url: string,
+    private readonly child: ChildProcess,
+    readonly logFile: string,
+    private readonly exited: Promise<number | null>,
+  ) {}
+
+  static async start(options: EmbeddedPostwaveOptions): Promise<EmbeddedPostwave> {
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      SQLITE_PATH: join(options.dir, 'postwave.sqlite'),
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(port),
+      BOUNCE_SMTP_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    };
+    const command = [process.execPath, join(ROOT, 'bin', 'postwave.js'), 'start'];
+    let argv = command;
+    if (options.resolvConf) {
+      const resolvConf = join(options.dir, 'resolv.conf');
+      writeFileSync(resolvConf, options.resolvConf.map((server) => `nameserver ${server}\n`).join(''));
+      argv = [
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        'sh',
+        '-c',
+        'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+        resolvConf,
+        ...command,
+      ];
+    }
+    const logFile = join(options.dir, 'postwave.log');
+    const log = createWriteStream(logFile);
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    const exited = new Promise<number | null>((done) => {
+      child.once('exit', (code) => done(code));
+      child.once('error', () => done(null));
+    });
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    void exited.then(() => process.removeListener('exit', killOnExit));
+
+    const app = new EmbeddedPostwave(`http://127.0.0.1:${port}`, child, logFile, exited);
+    let gone = false;
+    void exited.then(() => (gone = true));
+    try {
+      await waitFor(
+        'postwave start to answer /health',
+        async () => {
+          if (gone) throw new Error('postwave start exited');
+          const response = await http('GET', `${app.url}/health`).catch(() => null);
+          return response?.status === 200 ? true : undefined;
+        },
+        60_000,
+        200,
+      );
+    } catch (error) {
+      await app.stop();
+      throw new Error(`${(error as Error).message}\n--- postwave log ---\n${app.tail()}`);
+    }
+    return app;
+  }
+
+  /** Stops the app (SIGTERM, as Ctrl-C would) and resolves with its exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  tail(lines = 40): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * One measured run of the MTA benchmark, in its own process (started by mta-bench.ts, so CPU time,
+ * peak RSS and a CPU profile belong to the product alone, not to the sink or the orchestrator).
+ *
+ * The real product path, in-process: the embedded app (planner, MTA, bounce, feedback) on a temp
+ * SQLite file (WAL, synchronous=NORMAL: the durable spool), deliveries created through the HTTP API,
+ * messages built, DKIM-signed (rsa-sha256, 2048-bit key generated at first use) and sent over SMTP to
+ * a local sink. Prints progress on stderr and one `BENCH_RESULT {json}` line on stdout.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runService, type RunningService } from '@postwave/platform/runtime';
+import { freePort, http, type DeliverySummary } from '@postwave/testing';
+import { embeddedEnv } from '../../apps/postwave/src/embedded-env';
+import { embeddedService, type EmbeddedConfig } from '../../apps/postwave/src/embedded.service';
+import { BENCH_DOMAIN, benchRecipient, calibratedContent } from './bench-content';
+
+export interface RunParams {
+  readonly label: string;
+  readonly count: number;
+  readonly targetBytes: number;
+  /** Recipients per delivery: the API's 100 KB JSON body limit caps one request at about 1,300. */
+  readonly perDelivery: number;
+  readonly sinkPort: number;
+  readonly rulesFile: string;
+  readonly timeoutMs: number;
+  /** Extra product settings (`--env KEY=VALUE` on the command line), applied last. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface RunResult {
+  readonly label: string;
+  readonly messages: number;
+  readonly sent: number;
+  readonly errors: number;
+  readonly deliveries: number;
+  readonly messageBytes: number;
+  readonly loopBlocks: number;
+  /** create → every message Sent in the KPIs (what a user of the API sees). */
+  readonly endToEndMs: number;
+  readonly endToEndMsgPerSec: number;
+  /** first → last `postwave.message.sent.v1`: the MTA's throughput, spooling included where it overlaps. */
+  readonly sendWindowMs: number;
+  readonly spoolToSinkMsgPerSec: number;
+  /** last "taken into account" → last sent: the spool drain with nothing else left to spool. */
+  readonly drainMessages: number;
+  readonly drainMsgPerSec: number | null;
+  /** create → last message spooled (taken into account). */
+  readonly spooledAfterMs: number;
+  readonly firstSentAfterMs: number;
+  readonly lastSentAfterMs: number;
+  readonly cpuMsPerMsg: number;
+  readonly cpuMsPerMsgEndToEnd: number;
+  readonly cpuMsPerMsgDrain: number | null;
+  readonly cpuUtilisation: number;
+  readonly peakRssMb: number;
+  readonly eventsByType: Readonly<Record<string, number>>;
+  readonly sqliteBytes: number;
+  readonly createRequestMs: number;
+}
+
+interface Sample {
+  readonly at: number;
+  readonly cpuMicros: number;
+}
+
+const SENT = 'postwave.message.sent.v1';
+const TAKEN = 'postwave.message.taken-into-account.v1';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const params = JSON.parse(process.argv[2] ?? '{}') as RunParams;
+  const deadline = Date.now() + params.timeoutMs;
+  const dir = mkdtempSync(join(tmpdir(), `postwave-bench-${params.label}-`));
+  let service: RunningService<EmbeddedConfig> | undefined;
+  const samples: Sample[] = [];
+  let peakRss = 0;
+  const sample = () => {
+    const cpu = process.cpuUsage();
+    samples.push({ at: Date.now(), cpuMicros: cpu.user + cpu.system });
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  const sampler = setInterval(sample, 50);
+  sampler.unref();
+  try {
+    const calibrated = await calibratedContent(params.targetBytes);
+    log(
+      `[${params.label}] message size ${calibrated.bytes} bytes (target ${params.targetBytes}, ${calibrated.blocks} loop blocks)`,
+    );
+    service = await runService(
+      embeddedService,
+      embeddedEnv({
+        SQLITE_PATH: join(dir, 'postwave.sqlite'),
+        HTTP_PORT: '0',
+        LOG_LEVEL: 'error',
+        SIMULATOR_ENABLED: 'false',
+        SIMULATOR_PORT: String(await freePort()),
+        BOUNCE_SMTP_PORT: '0',
+        MTA_ROUTES: `${BENCH_DOMAIN}=127.0.0.1:${params.sinkPort}`,
+        MTA_MX_RULES_FILE: params.rulesFile,
+        MTA_DKIM_GENERATE: 'true',
+        MTA_MAX_CONNECTIONS: '20',
+        MTA_HELO_NAME: 'bench.localhost',
+        ...params.env,
+      }),
+    );
+    const api = service.url;
+
+    // Deliveries of at most perDelivery recipients, created one after the other.
+    const ids: Array<{ id: string; size: number }> = [];
+    const started = Date.now();
+    sample();
+    for (let first = 0, k = 0; first < params.count; first += params.perDelivery, k++) {
+      const size = Math.min(params.perDelivery, params.count - first);
+      const id = `bench-${params.label}-${k}`;
+      const created = await http('POST', `${api}/v1/deliveries`, {
+        deliveryId: id,
+        label: `MTA benchmark ${params.label}`,
+        approvalMode: 'Automatic',
+        content: calibrated.content,
+        recipients: Array.from({ length: size }, (_, i) => benchRecipient(first + i)),
+      });
+      if (created.status !== 201)
+        throw new Error(`POST /v1/deliveries ${id} → ${created.status} ${JSON.stringify(created.body)}`);
+      ids.push({ id, size });
+    }
+    const createRequestMs = Date.now() - started;
+
+    // Poll the projector's KPIs until every message has a final status.
+    let lastReport = 0;
+    let totals = { success: 0, errors: 0, pending: 0, taken: 0 };
+    for (;;) {
+      const summaries = await Promise.all(
+        ids.map(({ id }) => http<DeliverySummary>('GET', `${api}/v1/deliveries/${id}`)),
+      );
+      const settled = summaries.every((summary, i) => {
+        if (summary.status !== 200) return false;
+        const { kpis } = summary.body;
+        if (kpis.ignored > 0)
+          throw new Error(
+            `[${params.label}] ${ids[i]!.id}: the analysis excluded ${kpis.ignored} recipients (${summary.body.state})`,
+          );
+        return (
+          kpis.toDeliver >= ids[i]!.size &&
+          kpis.success + kpis.errors >= ids[i]!.size &&
+          kpis.pending + kpis.takenIntoAccount === 0
+        );
+      });
+      totals = { success: 0, errors: 0, pending: 0, taken: 0 };
+      for (const summary of summaries) {
+        if (summary.status !== 200) continue;
+        totals.success += summary.body.kpis.success;
+        totals.errors += summary.body.kpis.errors;
+        totals.pending += summary.body.kpis.pending;
+        totals.taken += summary.body.kpis.takenIntoAccount;
+      }
+      if (settled) break;
+      if (Date.now() > deadline)
+        throw new Error(
+          `[${params.label}] timed out after ${params.timeoutMs} ms: ${totals.success} sent, ${totals.errors} failed, ` +
+            `${totals.taken} in the spool, ${totals.pending} not yet spooled of ${params.count}`,
+        );
+      if (Date.now() - lastReport > 2000) {
+        lastReport = Date.now();
+        log(
+          `[${params.label}] ${((Date.now() - started) / 1000).toFixed(1)} s: ${totals.success} sent, ` +
+            `${totals.taken} in the spool, ${totals.pending} not yet spooled`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const finished = Date.now();
+    sample();
+    clearInterval(sampler);
+
+    // Event times from the log itself (the envelope time is set when the MTA records the outcome).
+    const db = service.platform.db;
+    const byType = await db.read((em) =>
+      em.query(
+        `SELECT type, COUNT(*) AS n, MIN(json_extract(envelope, '$.time')) AS first,
+                MAX(json_extract(envelope, '$.time')) AS last
+           FROM event_log GROUP BY type ORDER BY n DESC`,
+      ),
+    );
+    const types = byType as Array<{ type: string; n: number; first: string; last: string }>;
+    const sentRow = types.find((row) => row.type === SENT);
+    const takenRow = types.find((row) => row.type === TAKEN);
+    if (!sentRow || !takenRow)
+      throw new Error(`[${params.label}] no sent or taken-into-account events in the log`);
+    const firstSent = Date.parse(sentRow.first);
+    const lastSent = Date.parse(sentRow.last);
+    const lastTaken = Date.parse(takenRow.last);
+    // The drain starts when the last message is spooled, or at the first send if that comes later.
+    const drainFrom = Math.max(lastTaken, firstSent);
+    const [drain] = (await db.read((em) =>
+      em.query(
+        `SELECT COUNT(*) AS n FROM event_log WHERE type = ? AND json_extract(envelope, '$.time') > ?`,
+        [SENT, new Date(drainFrom).toISOString()],
+      ),
+    )) as Array<{ n: number }>;
+    const drainMessages = Number(drain?.n ?? 0);
+    const sqliteBytes = ['postwave.sqlite', 'postwave.sqlite-wal']
+      .map((file) => {
+        try {
+          return statSync(join(dir, file)).size;
+        } catch {
+          return 0;
+        }
+      })
+      .reduce((a, b) => a + b, 0);
+
+    const sent = Number(sentRow.n);
+    const cpuAt = (at: number) => interpolate(samples, at);
+    const cpuMs = (from: number, to: number) => (cpuAt(to) - cpuAt(from)) / 1000;
+    const windowMs = Math.max(1, lastSent - firstSent);
+    const drainMs = lastSent - drainFrom;
+    const result: RunResult = {
+      label: params.label,
+      messages: params.count,
+      sent,
+      errors: totals.errors,
+      deliveries: ids.length,
+      messageBytes: calibrated.bytes,
+      loopBlocks: calibrated.blocks,
+      endToEndMs: finished - started,
+      endToEndMsgPerSec: (sent * 1000) / (finished - started),
+      sendWindowMs: windowMs,
+      spoolToSinkMsgPerSec: (sent * 1000) / windowMs,
+      drainMessages,
+      drainMsgPerSec: drainMessages > 20 && drainMs > 0 ? (drainMessages * 1000) / drainMs : null,
+      spooledAfterMs: lastTaken - started,
+      firstSentAfterMs: firstSent - started,
+      lastSentAfterMs: lastSent - started,
+      cpuMsPerMsg: cpuMs(firstSent, lastSent) / sent,
+      cpuMsPerMsgEndToEnd: cpuMs(started, finished) / sent,
+      cpuMsPerMsgDrain: drainMessages > 20 && drainMs > 0 ? cpuMs(drainFrom, lastSent) / drainMessages : null,
+      cpuUtilisation: cpuMs(firstSent, lastSent) / windowMs,
+      peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
+      eventsByType: Object.fromEntries(types.map((row) => [row.type, Number(row.n)])),
+      sqliteBytes,
+      createRequestMs,
+    };
+    process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+  } finally {
+    clearInterval(sampler);
+    await service?.close().catch((error: Error) => log(`[${params.label}] close failed: ${error.message}`));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** CPU time (µs) at `at`, linearly interpolated between the samples around it. */
+function interpolate(samples: readonly Sample[], at: number): number {
+  if (samples.length === 0) return 0;
+  let before = samples[0]!;
+  for (const current of samples) {
+    if (current.at >= at) {
+      if (current.at === before.at) return current.cpuMicros;
+      const share = Math.max(0, Math.min(1, (at - before.at) / (current.at - before.at)));
+      return before.cpuMicros + share * (current.cpuMicros - before.cpuMicros);
+    }
+    before = current;
+  }
+  return before.cpuMicros;
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`mta-bench-run: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);

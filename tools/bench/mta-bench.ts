@@ -1,0 +1,344 @@
+/**
+ * MTA benchmark (`npm run bench:mta`): messages per second from the spool to a local sink with DKIM
+ * on, for 20 KB and 100 KB messages, CPU per message, peak RSS, and Debian's smtp-source → smtp-sink
+ * on the same machine as the ceiling. The last line printed is one JSON object.
+ *
+ *   npm run bench:mta                       full run (5,000 × 20 KB, 2,000 × 100 KB)
+ *   npm run bench:mta -- --quick            smoke run (300 × 20 KB, 100 × 100 KB)
+ *   npm run bench:mta -- --profile          also write V8 CPU profiles and print the hot spots
+ *
+ * Options: --count20k N, --count100k N, --per-delivery N (recipients per POST), --sink
+ * auto|smtp-sink|simulator, --only 20k|100k, --no-ceiling, --timeout-min M (default 10),
+ * --env KEY=VALUE (a product setting for the measured runs, repeatable), --keep-profiles DIR.
+ *
+ * Each size runs in a child process of its own (tools/bench/mta-bench-run.ts): the embedded app
+ * in-process there, the sink outside it. Everything started here is stopped on exit; loopback only.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULT_MX_RULES, validateMxRules } from '@postwave/sending/domain';
+import { BENCH_DOMAIN } from './bench-content';
+import { measureCeiling, startSink, type BenchSink, type CeilingResult } from './bench-sink';
+import { formatProfileSummary, summarizeProfile } from './cpu-profile-summary';
+import type { RunParams, RunResult } from './mta-bench-run';
+
+const ROOT = resolve(__dirname, '..', '..');
+const TARGET_MSG_PER_SEC_20K = 2000;
+
+interface Options {
+  quick: boolean;
+  count20k: number;
+  count100k: number;
+  perDelivery: number;
+  sink: 'auto' | 'smtp-sink' | 'simulator';
+  only: '20k' | '100k' | null;
+  ceiling: boolean;
+  timeoutMs: number;
+  profile: boolean;
+  keepProfiles: string | null;
+  env: Record<string, string>;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const quick = argv.includes('--quick');
+  const options: Options = {
+    quick,
+    count20k: quick ? 300 : 5000,
+    count100k: quick ? 100 : 2000,
+    perDelivery: 1000,
+    sink: 'auto',
+    only: null,
+    ceiling: true,
+    timeoutMs: 10 * 60_000,
+    profile: false,
+    keepProfiles: null,
+    env: {},
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${arg} needs a value`);
+      return next;
+    };
+    const count = () => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${arg} needs a positive integer`);
+      return n;
+    };
+    if (arg === '--quick') continue;
+    else if (arg === '--count20k') options.count20k = count();
+    else if (arg === '--count100k') options.count100k = count();
+    else if (arg === '--per-delivery') options.perDelivery = count();
+    else if (arg === '--timeout-min') options.timeoutMs = count() * 60_000;
+    else if (arg === '--no-ceiling') options.ceiling = false;
+    else if (arg === '--profile') options.profile = true;
+    else if (arg === '--keep-profiles') {
+      options.profile = true;
+      options.keepProfiles = resolve(value());
+    } else if (arg === '--sink') {
+      const sink = value();
+      if (sink !== 'auto' && sink !== 'smtp-sink' && sink !== 'simulator')
+        throw new Error('--sink is auto, smtp-sink or simulator');
+      options.sink = sink;
+    } else if (arg === '--only') {
+      const only = value();
+      if (only !== '20k' && only !== '100k') throw new Error('--only is 20k or 100k');
+      options.only = only;
+    } else if (arg === '--env') {
+      const [key, ...rest] = value().split('=');
+      if (!key || rest.length === 0) throw new Error('--env takes KEY=VALUE');
+      options.env[key] = rest.join('=');
+    } else throw new Error(`unknown option ${arg}`);
+  }
+  return options;
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+/** Everything this process started, stopped once whatever happens. */
+class Cleanup {
+  private readonly steps: Array<() => Promise<void> | void> = [];
+  private done = false;
+  add(step: () => Promise<void> | void): void {
+    this.steps.push(step);
+  }
+  async run(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    for (const step of this.steps.reverse()) await Promise.resolve(step()).catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const cleanup = new Cleanup();
+  const children = new Set<ChildProcess>();
+  cleanup.add(() => children.forEach((child) => child.kill('SIGKILL')));
+  const abort = (why: string) => {
+    process.stderr.write(`mta-bench: ${why}\n`);
+    void cleanup.run().finally(() => process.exit(1));
+  };
+  const timer = setTimeout(
+    () => abort(`aborted: the benchmark did not finish within ${options.timeoutMs / 60_000} minutes`),
+    options.timeoutMs,
+  );
+  timer.unref();
+  process.once('SIGINT', () => abort('interrupted'));
+  process.once('SIGTERM', () => abort('terminated'));
+  const deadline = Date.now() + options.timeoutMs;
+
+  try {
+    const work = mkdtempSync(join(tmpdir(), 'postwave-bench-'));
+    cleanup.add(() => rmSync(work, { recursive: true, force: true }));
+
+    // A permissive rule for the bench domain, then the shipped catch-all; checked by the CLI too.
+    const rulesFile = join(work, 'mx-rules.json');
+    const rules = [
+      {
+        id: 'bench',
+        description: 'MTA benchmark sink: ceilings far above what one process can send',
+        mxHosts: [`*.${BENCH_DOMAIN}`],
+        domains: [BENCH_DOMAIN],
+        maxConnections: 20,
+        messagesPerConnection: 1000,
+        messagesPerHour: 100_000_000,
+      },
+      ...DEFAULT_MX_RULES.slice(-1),
+    ];
+    validateMxRules(rules);
+    writeFileSync(rulesFile, JSON.stringify(rules, null, 2));
+    const validated = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'postwave.js'), 'mta', 'validate-rules', rulesFile],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    if (validated.status !== 0)
+      throw new Error(`postwave mta validate-rules rejected the bench rules: ${validated.stderr}`);
+
+    const sink: BenchSink = await startSink(options.sink);
+    cleanup.add(() => sink.stop());
+    out(
+      `MTA benchmark — ${cpus().length} CPU(s), load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    out(`sink: ${sink.kind} on 127.0.0.1:${sink.port}`);
+    out(`rules: ${validated.stdout.trim()}`);
+    if (Object.keys(options.env).length > 0) out(`product settings: ${JSON.stringify(options.env)}`);
+
+    let ceiling20k: CeilingResult | null = null;
+    let ceiling100k: CeilingResult | null = null;
+    if (options.ceiling) {
+      const remaining = () => Math.max(1000, deadline - Date.now());
+      ceiling20k = await measureCeiling(sink, options.quick ? 2000 : 20_000, 20_480, remaining());
+      ceiling100k = await measureCeiling(sink, options.quick ? 500 : 5000, 102_400, remaining());
+      if (ceiling20k && ceiling100k) {
+        out(
+          `ceiling (smtp-source -d -s 20 → smtp-sink): 20 KB ${fmt(ceiling20k.msgPerSec)} msg/s ` +
+            `(${ceiling20k.messages} in ${fmt(ceiling20k.wallMs)} ms), 100 KB ${fmt(ceiling100k.msgPerSec)} msg/s ` +
+            `(${ceiling100k.messages} in ${fmt(ceiling100k.wallMs)} ms)`,
+        );
+      } else {
+        out('ceiling: skipped (needs Debian postfix smtp-source and smtp-sink: apt-get install postfix)');
+      }
+    }
+
+    const profileDir = options.keepProfiles ?? join(work, 'profiles');
+    if (options.profile) mkdirSync(profileDir, { recursive: true });
+    const sizes = [
+      { label: '20k', count: options.count20k, targetBytes: 20_480 },
+      { label: '100k', count: options.count100k, targetBytes: 102_400 },
+    ].filter((size) => options.only === null || options.only === size.label);
+    const results = new Map<string, RunResult>();
+    for (const size of sizes) {
+      const params: RunParams = {
+        ...size,
+        perDelivery: options.perDelivery,
+        sinkPort: sink.port,
+        rulesFile,
+        timeoutMs: Math.max(10_000, deadline - Date.now() - 15_000),
+        env: options.env,
+      };
+      out();
+      out(`— ${size.label}: ${size.count} messages of ≈${size.targetBytes} bytes —`);
+      const accepted = sink.accepted();
+      const result = await runChild(params, options.profile ? join(profileDir, size.label) : null, children);
+      results.set(size.label, result);
+      const sinkCount = sink.accepted();
+      report(result, accepted !== null && sinkCount !== null ? sinkCount - accepted : null);
+      if (options.profile) {
+        const dir = join(profileDir, size.label);
+        for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+          out();
+          out(`CPU profile ${join(dir, file)}`);
+          out(formatProfileSummary(summarizeProfile(join(dir, file)), 25));
+        }
+      }
+    }
+
+    const r20 = results.get('20k');
+    const r100 = results.get('100k');
+    out();
+    if (r20) {
+      const verdict = r20.spoolToSinkMsgPerSec >= TARGET_MSG_PER_SEC_20K ? 'meets' : 'misses';
+      out(
+        `20 KB spool→sink ${fmt(r20.spoolToSinkMsgPerSec)} msg/s ${verdict} the target of ${fmt(TARGET_MSG_PER_SEC_20K)} msg/s` +
+          (ceiling20k
+            ? ` (${((100 * r20.spoolToSinkMsgPerSec) / ceiling20k.msgPerSec).toFixed(1)}% of the sink ceiling)`
+            : ''),
+      );
+    }
+    const round = (n: number | null | undefined, digits = 1) =>
+      n === null || n === undefined ? null : Math.round(n * 10 ** digits) / 10 ** digits;
+    const summary = {
+      msgPerSec20k: round(r20?.spoolToSinkMsgPerSec),
+      msgPerSec100k: round(r100?.spoolToSinkMsgPerSec),
+      cpuMsPerMsg20k: round(r20?.cpuMsPerMsg, 3),
+      cpuMsPerMsg100k: round(r100?.cpuMsPerMsg, 3),
+      endToEndMsgPerSec20k: round(r20?.endToEndMsgPerSec),
+      endToEndMsgPerSec100k: round(r100?.endToEndMsgPerSec),
+      drainMsgPerSec20k: round(r20?.drainMsgPerSec),
+      drainMsgPerSec100k: round(r100?.drainMsgPerSec),
+      sinkCeilingMsgPerSec: round(ceiling20k?.msgPerSec),
+      sinkCeilingMsgPerSec100k: round(ceiling100k?.msgPerSec),
+      sink: sink.kind,
+      messages20k: r20?.sent ?? null,
+      messages100k: r100?.sent ?? null,
+      messageBytes20k: r20?.messageBytes ?? null,
+      messageBytes100k: r100?.messageBytes ?? null,
+      peakRssMb: round(Math.max(r20?.peakRssMb ?? 0, r100?.peakRssMb ?? 0)),
+      target20kMsgPerSec: TARGET_MSG_PER_SEC_20K,
+      quick: options.quick,
+      loadAverage: round(loadavg()[0], 2),
+    };
+    out(JSON.stringify(summary));
+  } finally {
+    clearTimeout(timer);
+    await cleanup.run();
+  }
+}
+
+function report(result: RunResult, sinkAccepted: number | null): void {
+  out(
+    `  sent ${result.sent}/${result.messages}` +
+      (result.errors ? `, ${result.errors} FAILED` : '') +
+      ` in ${result.deliveries} deliveries, ${fmt(result.messageBytes)} bytes each` +
+      (sinkAccepted !== null ? ` (sink counted ${sinkAccepted})` : ''),
+  );
+  out(
+    `  spool→sink    ${fmt(result.spoolToSinkMsgPerSec)} msg/s  (first→last sent ${fmt(result.sendWindowMs)} ms)`,
+  );
+  out(
+    `  drain only    ${fmt(result.drainMsgPerSec)} msg/s  (${result.drainMessages} messages after the last one was spooled)`,
+  );
+  out(
+    `  end-to-end    ${fmt(result.endToEndMsgPerSec)} msg/s  (create → all Sent in the KPIs ${fmt(result.endToEndMs)} ms;` +
+      ` POSTs ${fmt(result.createRequestMs)} ms, all spooled at ${fmt(result.spooledAfterMs)} ms,` +
+      ` sent ${fmt(result.firstSentAfterMs)}–${fmt(result.lastSentAfterMs)} ms)`,
+  );
+  out(
+    `  CPU           ${fmt(result.cpuMsPerMsg, 3)} ms/msg in the send window (${(result.cpuUtilisation * 100).toFixed(0)}% of one core),` +
+      ` ${fmt(result.cpuMsPerMsgEndToEnd, 3)} ms/msg end-to-end, ${fmt(result.cpuMsPerMsgDrain, 3)} ms/msg while draining`,
+  );
+  out(
+    `  memory        peak RSS ${fmt(result.peakRssMb)} MB; SQLite ${fmt(result.sqliteBytes / 1024 / 1024, 1)} MB`,
+  );
+  out(
+    `  events        ${Object.entries(result.eventsByType)
+      .map(([type, n]) => `${type.replace(/^postwave\./, '').replace(/\.v1$/, '')} ${n}`)
+      .join(', ')}`,
+  );
+}
+
+/** Runs one size in a child process (through SWC, like the CLI) and returns its result line. */
+function runChild(
+  params: RunParams,
+  profileDir: string | null,
+  children: Set<ChildProcess>,
+): Promise<RunResult> {
+  const args = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    '-r',
+    '@swc-node/register',
+    join(__dirname, 'mta-bench-run.ts'),
+    JSON.stringify(params),
+  ];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        SWC_NODE_PROJECT: process.env['SWC_NODE_PROJECT'] ?? join(ROOT, 'tsconfig.base.json'),
+        SWC_NODE_IGNORE_DYNAMIC: process.env['SWC_NODE_IGNORE_DYNAMIC'] ?? 'true',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.add(child);
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (code === 0 && line)
+        return resolvePromise(JSON.parse(line.slice('BENCH_RESULT '.length)) as RunResult);
+      reject(new Error(`the ${params.label} run failed (exit ${code ?? signal}); see its output above`));
+    });
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`mta-bench: ${error.message}\n`);
+    process.exit(1);
+  },
+);
