@@ -8,7 +8,7 @@ let skipped = 0;
 for (const file of process.argv.slice(2)) {
   const text = fs.readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
   for (const line of text.split('\n')) {
-    const match = /^Tests:\s+(.*)$/.exec(line.trim());
+    const match = /(?:^|\s)Tests:\s+(.*)$/.exec(line.trim());
     if (!match) continue;
     const count = (word) => Number(new RegExp(`(\\d+) ${word}`).exec(match[1])?.[1] ?? 0);
     passed += count('passed');
