@@ -7,7 +7,8 @@
  * messages built, DKIM-signed (rsa-sha256, 2048-bit key generated at first use) and sent over SMTP to
  * a local sink. Prints progress on stderr and one `BENCH_RESULT {json}` line on stdout.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runService, type RunningService } from '@postwave/platform/runtime';
@@ -15,6 +16,7 @@ import { freePort, http, type DeliverySummary } from '@postwave/testing';
 import { embeddedEnv } from '../../apps/postwave/src/embedded-env';
 import { embeddedService, type EmbeddedConfig } from '../../apps/postwave/src/embedded.service';
 import { BENCH_DOMAIN, benchRecipient, calibratedContent } from './bench-content';
+import { installSqlStats, resetSqlStats, sqlStats, type SqlStat } from './sql-stats';
 
 export interface RunParams {
   readonly label: string;
@@ -27,6 +29,10 @@ export interface RunParams {
   readonly timeoutMs: number;
   /** Extra product settings (`--env KEY=VALUE` on the command line), applied last. */
   readonly env: Readonly<Record<string, string>>;
+  /** Write a V8 CPU profile of the measured phase (first POST → all Sent) here. */
+  readonly profileFile: string | null;
+  /** Count and time every SQLite statement of the measured phase. */
+  readonly sqlStats: boolean;
 }
 
 export interface RunResult {
@@ -58,6 +64,8 @@ export interface RunResult {
   readonly eventsByType: Readonly<Record<string, number>>;
   readonly sqliteBytes: number;
   readonly createRequestMs: number;
+  /** With sqlStats: the statements of the measured phase, most time first. */
+  readonly sql?: readonly SqlStat[];
 }
 
 interface Sample {
@@ -84,6 +92,7 @@ async function main(): Promise<void> {
   const sampler = setInterval(sample, 50);
   sampler.unref();
   try {
+    if (params.sqlStats) installSqlStats();
     const calibrated = await calibratedContent(params.targetBytes);
     log(
       `[${params.label}] message size ${calibrated.bytes} bytes (target ${params.targetBytes}, ${calibrated.blocks} loop blocks)`,
@@ -109,6 +118,8 @@ async function main(): Promise<void> {
 
     // Deliveries of at most perDelivery recipients, created one after the other.
     const ids: Array<{ id: string; size: number }> = [];
+    const profiler = params.profileFile ? await startProfiler() : null;
+    if (params.sqlStats) resetSqlStats();
     const started = Date.now();
     sample();
     for (let first = 0, k = 0; first < params.count; first += params.perDelivery, k++) {
@@ -173,6 +184,9 @@ async function main(): Promise<void> {
     const finished = Date.now();
     sample();
     clearInterval(sampler);
+    const sql = params.sqlStats ? sqlStats() : undefined;
+    if (profiler && params.profileFile)
+      writeFileSync(params.profileFile, JSON.stringify(await profiler.stop()));
 
     // Event times from the log itself (the envelope time is set when the MTA records the outcome).
     const db = service.platform.db;
@@ -240,13 +254,36 @@ async function main(): Promise<void> {
       eventsByType: Object.fromEntries(types.map((row) => [row.type, Number(row.n)])),
       sqliteBytes,
       createRequestMs,
+      ...(sql ? { sql: sql.slice(0, 40) } : {}),
     };
-    process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+    await new Promise((resolve) => process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`, resolve));
   } finally {
     clearInterval(sampler);
     await service?.close().catch((error: Error) => log(`[${params.label}] close failed: ${error.message}`));
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The V8 sampling profiler through the inspector, so start-up and shutdown stay out of the profile. */
+async function startProfiler(): Promise<{ stop(): Promise<object> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params: object = {}) =>
+    new Promise<Record<string, unknown>>((resolve, reject) =>
+      session.post(method, params, (error, result) =>
+        error ? reject(error) : resolve(result as Record<string, unknown>),
+      ),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = (await post('Profiler.stop')) as { profile: object };
+      session.disconnect();
+      return profile;
+    },
+  };
 }
 
 /** CPU time (µs) at `at`, linearly interpolated between the samples around it. */

@@ -9,13 +9,14 @@
  *
  * Options: --count20k N, --count100k N, --per-delivery N (recipients per POST), --sink
  * auto|smtp-sink|simulator, --only 20k|100k, --no-ceiling, --timeout-min M (default 10),
- * --env KEY=VALUE (a product setting for the measured runs, repeatable), --keep-profiles DIR.
+ * --env KEY=VALUE (a product setting for the measured runs, repeatable), --keep-profiles DIR,
+ * --sql-stats (count and time every SQLite statement of the measured phase).
  *
  * Each size runs in a child process of its own (tools/bench/mta-bench-run.ts): the embedded app
  * in-process there, the sink outside it. Everything started here is stopped on exit; loopback only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_MX_RULES, validateMxRules } from '@postwave/sending/domain';
@@ -38,6 +39,7 @@ interface Options {
   timeoutMs: number;
   profile: boolean;
   keepProfiles: string | null;
+  sqlStats: boolean;
   env: Record<string, string>;
 }
 
@@ -54,6 +56,7 @@ function parseOptions(argv: readonly string[]): Options {
     timeoutMs: 10 * 60_000,
     profile: false,
     keepProfiles: null,
+    sqlStats: false,
     env: {},
   };
   for (let i = 0; i < argv.length; i++) {
@@ -75,6 +78,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--timeout-min') options.timeoutMs = count() * 60_000;
     else if (arg === '--no-ceiling') options.ceiling = false;
     else if (arg === '--profile') options.profile = true;
+    else if (arg === '--sql-stats') options.sqlStats = true;
     else if (arg === '--keep-profiles') {
       options.profile = true;
       options.keepProfiles = resolve(value());
@@ -206,21 +210,33 @@ async function main(): Promise<void> {
         rulesFile,
         timeoutMs: Math.max(10_000, deadline - Date.now() - 15_000),
         env: options.env,
+        sqlStats: options.sqlStats,
+        profileFile: options.profile ? join(profileDir, `mta-${size.label}.cpuprofile`) : null,
       };
       out();
       out(`— ${size.label}: ${size.count} messages of ≈${size.targetBytes} bytes —`);
       const accepted = sink.accepted();
-      const result = await runChild(params, options.profile ? join(profileDir, size.label) : null, children);
+      const result = await runChild(params, children);
       results.set(size.label, result);
       const sinkCount = sink.accepted();
       report(result, accepted !== null && sinkCount !== null ? sinkCount - accepted : null);
-      if (options.profile) {
-        const dir = join(profileDir, size.label);
-        for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-          out();
-          out(`CPU profile ${join(dir, file)}`);
-          out(formatProfileSummary(summarizeProfile(join(dir, file)), 25));
-        }
+      if (result.sql) {
+        const total = result.sql.reduce((n, s) => n + s.count, 0);
+        const ms = result.sql.reduce((n, s) => n + s.ms, 0);
+        out();
+        out(
+          `SQLite statements in the measured phase: ${total} (${fmt(total / result.sent, 1)} per message), ` +
+            `${fmt(ms)} ms in SQLite (${fmt(ms / result.sent, 3)} ms per message)`,
+        );
+        for (const stat of result.sql.slice(0, 20))
+          out(
+            `  ${fmt(stat.count / result.sent, 2).padStart(6)}/msg ${fmt(stat.ms).padStart(6)} ms  ${stat.sql}`,
+          );
+      }
+      if (params.profileFile) {
+        out();
+        out(`CPU profile of the measured phase (create → all Sent): ${params.profileFile}`);
+        out(formatProfileSummary(summarizeProfile(params.profileFile), 25));
       }
     }
 
@@ -299,18 +315,8 @@ function report(result: RunResult, sinkAccepted: number | null): void {
 }
 
 /** Runs one size in a child process (through SWC, like the CLI) and returns its result line. */
-function runChild(
-  params: RunParams,
-  profileDir: string | null,
-  children: Set<ChildProcess>,
-): Promise<RunResult> {
-  const args = [
-    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-    '-r',
-    '@swc-node/register',
-    join(__dirname, 'mta-bench-run.ts'),
-    JSON.stringify(params),
-  ];
+function runChild(params: RunParams, children: Set<ChildProcess>): Promise<RunResult> {
+  const args = ['-r', '@swc-node/register', join(__dirname, 'mta-bench-run.ts'), JSON.stringify(params)];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
@@ -336,7 +342,8 @@ function runChild(
 }
 
 main().then(
-  () => process.exit(0),
+  // stdout may be a pipe (asynchronous on Linux): exit once the last line is out.
+  () => process.stdout.write('', () => process.exit(0)),
   (error: Error) => {
     process.stderr.write(`mta-bench: ${error.message}\n`);
     process.exit(1);

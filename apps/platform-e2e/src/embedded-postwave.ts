@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { freePort, http, waitFor } from '@postwave/testing';
 
 const ROOT = resolve(__dirname, '../../..');
+const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ'];
 
 export interface EmbeddedPostwaveOptions {
   /** Folder for the SQLite database, the log and (with `resolvConf`) the resolv.conf. */
@@ -33,7 +34,11 @@ export class EmbeddedPostwave {
   static async start(options: EmbeddedPostwaveOptions): Promise<EmbeddedPostwave> {
     const port = await freePort();
     const env = {
-      ...process.env,
+      // Only what a shell hands any program: the runner's own KAFKA_BROKERS, DATABASE_URL, MTA_*
+      // and the like would change the mode or the configuration under test.
+      ...Object.fromEntries(
+        INHERITED.filter((name) => process.env[name]).map((name) => [name, process.env[name]]),
+      ),
       SQLITE_PATH: join(options.dir, 'postwave.sqlite'),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
@@ -62,8 +67,9 @@ export class EmbeddedPostwave {
     const logFile = join(options.dir, 'postwave.log');
     const log = createWriteStream(logFile);
     const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.once('close', () => log.end());
     const exited = new Promise<number | null>((done) => {
       child.once('exit', (code) => done(code));
       child.once('error', () => done(null));

@@ -79,8 +79,9 @@ export class LoopbackDns {
       [`--conf-file=${conf}`, '--keep-in-foreground', '--pid-file=', '--log-facility=-', '--log-queries'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.once('close', () => log.end());
     const exited = new Promise<void>((done) => {
       child.once('exit', () => done());
       child.once('error', () => done());

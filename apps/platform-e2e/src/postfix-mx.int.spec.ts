@@ -135,13 +135,17 @@ describe('delivering through an MX lookup to a real Postfix', () => {
 
     const maillog = postfix!.maillog();
     for (const local of ['ok1', 'ok2']) {
-      expect(maillog).toMatch(new RegExp(`postfix/discard\\[\\d+\\]: \\w+: to=<${local}@postfix\\.test>.* status=sent`));
+      expect(maillog).toMatch(
+        new RegExp(`postfix/discard\\[\\d+\\]: \\w+: to=<${local}@postfix\\.test>.* status=sent`),
+      );
     }
     expect(maillog).toMatch(/helo=<postwave\.test>/);
     expect(maillog).toMatch(
       /reject: RCPT .*: 550 5\.1\.1 <unknown@postfix\.test>: Recipient address rejected: User unknown in local recipient table/,
     );
-    expect(maillog).toMatch(/reject: RCPT .*: 554 5\.7\.1 <blocked@postfix\.test>: Recipient address rejected: Service unavailable/);
+    expect(maillog).toMatch(
+      /reject: RCPT .*: 554 5\.7\.1 <blocked@postfix\.test>: Recipient address rejected: Service unavailable/,
+    );
     // The hard refusals are never retried.
     expect(maillog.match(/to=<unknown@postfix\.test>/g)).toHaveLength(1);
     expect(maillog.match(/to=<blocked@postfix\.test>/g)).toHaveLength(1);

@@ -71,8 +71,9 @@ export class PrivatePostfix {
 
     const log = createWriteStream(join(dir, 'master.out'));
     const master = spawn(MASTER, ['-c', conf, '-d'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    master.stdout!.pipe(log);
-    master.stderr!.pipe(log);
+    master.stdout!.pipe(log, { end: false });
+    master.stderr!.pipe(log, { end: false });
+    master.once('close', () => log.end());
     const exited = new Promise<void>((done) => {
       master.once('exit', () => done());
       master.once('error', () => done());

@@ -35,6 +35,27 @@ export function registerDeliveryCommands(program: Command): void {
       print(await call('POST', `${api()}/v1/deliveries/${encodeURIComponent(id)}/confirm`, {})),
     );
 
+  for (const [verb, help] of [
+    ['pause', 'Pause a delivery in progress: the MTA holds what it has not sent.'],
+    ['resume', 'Resume a paused delivery.'],
+    ['stop', 'Stop a delivery: what was not sent ends "Delivery canceled"; it cannot be resumed.'],
+  ] as const) {
+    deliveries
+      .command(verb)
+      .description(help)
+      .argument('<deliveryId>')
+      .option('--reason <text>', 'why (kept in the event)')
+      .action(async (id: string, options: { reason?: string }) =>
+        print(
+          await call(
+            'POST',
+            `${api()}/v1/deliveries/${encodeURIComponent(id)}/${verb}`,
+            options.reason ? { reason: options.reason } : {},
+          ),
+        ),
+      );
+  }
+
   deliveries
     .command('list')
     .description('List deliveries with their state and KPIs.')

@@ -49,13 +49,27 @@ export type CreateDelivery = z.infer<typeof CreateDelivery>;
 export const ConfirmDelivery = z.object({ deliveryId: Id });
 export type ConfirmDelivery = z.infer<typeof ConfirmDelivery>;
 
+/** Pause, resume and stop carry only the delivery id (and, optionally, why). */
+export const ControlDelivery = z.object({ deliveryId: Id, reason: z.string().max(500).optional() });
+export type ControlDelivery = z.infer<typeof ControlDelivery>;
+
 /** Command types are imperative; the envelope's `type` names one of these. */
 export const COMMAND_SCHEMAS = {
   'postwave.command.create-delivery.v1': CreateDelivery,
   'postwave.command.confirm-delivery.v1': ConfirmDelivery,
+  'postwave.command.pause-delivery.v1': ControlDelivery,
+  'postwave.command.resume-delivery.v1': ControlDelivery,
+  'postwave.command.stop-delivery.v1': ControlDelivery,
 } as const;
 
 export type CommandType = keyof typeof COMMAND_SCHEMAS;
 export type DeliveryCommand =
   | { readonly type: 'postwave.command.create-delivery.v1'; readonly data: CreateDelivery }
-  | { readonly type: 'postwave.command.confirm-delivery.v1'; readonly data: ConfirmDelivery };
+  | { readonly type: 'postwave.command.confirm-delivery.v1'; readonly data: ConfirmDelivery }
+  | {
+      readonly type:
+        | 'postwave.command.pause-delivery.v1'
+        | 'postwave.command.resume-delivery.v1'
+        | 'postwave.command.stop-delivery.v1';
+      readonly data: ControlDelivery;
+    };

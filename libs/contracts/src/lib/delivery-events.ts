@@ -48,3 +48,10 @@ export const DeliveryCommandRejectedV1 = z.object({
   field: z.string().optional(),
   value: z.unknown().optional(),
 });
+
+/** Pause, resume and stop: the MTA holds, releases or cancels the delivery's queued messages. */
+export const DeliveryControlledV1 = z.object({
+  deliveryId: z.string(),
+  at: z.string(),
+  reason: z.string().optional(),
+});

@@ -4,11 +4,13 @@ import {
   DeliveryAnalyzedV1,
   DeliveryCommandRejectedV1,
   DeliveryConfirmedV1,
+  DeliveryControlledV1,
   DeliveryCreatedV1,
 } from './delivery-events';
 import {
   AddressQuarantinedV1,
   MessageBouncedV1,
+  MessageCanceledV1,
   MessageDeferredV1,
   MessageExcludedV1,
   MessageFailedV1,
@@ -28,6 +30,9 @@ export const EVENT_CATALOGUE = {
     topic: TOPICS.deliveryEvents,
     schema: DeliveryCommandRejectedV1,
   },
+  'postwave.delivery.paused.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryControlledV1 },
+  'postwave.delivery.resumed.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryControlledV1 },
+  'postwave.delivery.stopped.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryControlledV1 },
   'postwave.message.planned.v1': { topic: TOPICS.messageEvents, schema: MessagePlannedV1 },
   'postwave.message.excluded.v1': { topic: TOPICS.messageEvents, schema: MessageExcludedV1 },
   'postwave.message.taken-into-account.v1': {
@@ -38,6 +43,7 @@ export const EVENT_CATALOGUE = {
   'postwave.message.sent.v1': { topic: TOPICS.messageEvents, schema: MessageSentV1 },
   'postwave.message.failed.v1': { topic: TOPICS.messageEvents, schema: MessageFailedV1 },
   'postwave.message.bounced.v1': { topic: TOPICS.messageEvents, schema: MessageBouncedV1 },
+  'postwave.message.canceled.v1': { topic: TOPICS.messageEvents, schema: MessageCanceledV1 },
   'postwave.address.quarantined.v1': { topic: TOPICS.addressEvents, schema: AddressQuarantinedV1 },
   'postwave.mta.path-limits-changed.v1': { topic: TOPICS.mtaEvents, schema: PathLimitsChangedV1 },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;

@@ -62,6 +62,12 @@ export const MessageFailedV1 = z.object({
   expired: z.boolean(),
   at: z.string(),
 });
+/** The delivery was stopped before this message was sent ("Delivery canceled"). */
+export const MessageCanceledV1 = z.object({
+  messageId: z.string(),
+  deliveryId: z.string(),
+  at: z.string(),
+});
 /** An asynchronous bounce (DSN), complaint (ARF) or auto-reply that came back by mail. */
 export const MessageBouncedV1 = z.object({
   messageId: z.string(),

@@ -52,6 +52,7 @@ export interface DeliverySummary {
     ignored: number;
     pending: number;
     takenIntoAccount: number;
+    canceled: number;
   };
 }
 

@@ -25,6 +25,7 @@ export const MESSAGE_LOG_EVENTS: readonly MessageEvent['type'][] = [
   'postwave.message.sent.v1',
   'postwave.message.failed.v1',
   'postwave.message.bounced.v1',
+  'postwave.message.canceled.v1',
 ];
 
 const fresh = (messageId: string, deliveryId: string, address: string, at: string): MessageLog => ({
@@ -98,6 +99,8 @@ export function evolveMessageLog(current: MessageLog | null, event: MessageEvent
         lastReply: event.data.reply,
         attempts: Math.max(base.attempts, event.data.attempt),
       });
+    case 'postwave.message.canceled.v1':
+      return to('Canceled');
     case 'postwave.message.bounced.v1': {
       const patch = {
         failureType: event.data.failureType,

@@ -11,7 +11,8 @@ export const MAY_REPLACE: Readonly<Record<MessageStatus, readonly MessageStatus[
   TakenIntoAccount: ['Pending'],
   Sent: ['Pending', 'TakenIntoAccount'],
   Failed: ['Pending', 'TakenIntoAccount'],
-  Canceled: ['Pending'],
+  // A stop cancels what the MTA has not sent yet, whether still planned or already in its spool.
+  Canceled: ['Pending', 'TakenIntoAccount'],
 };
 
 export const LATE_HARD_BOUNCE: { readonly from: MessageStatus; readonly to: MessageStatus } = {

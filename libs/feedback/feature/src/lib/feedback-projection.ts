@@ -89,6 +89,16 @@ export class FeedbackProjection {
           state: 'InProgress',
           messageCount: envelope.data.messageCount,
         }));
+      case 'postwave.delivery.paused.v1':
+      case 'postwave.delivery.resumed.v1':
+      case 'postwave.delivery.stopped.v1': {
+        const state = {
+          'postwave.delivery.paused.v1': 'Paused',
+          'postwave.delivery.resumed.v1': 'InProgress',
+          'postwave.delivery.stopped.v1': 'Stopped',
+        }[envelope.type];
+        return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({ ...row, state }));
+      }
       default:
         if ((MESSAGE_LOG_EVENTS as readonly string[]).includes(envelope.type)) {
           return this.applyToMessage(

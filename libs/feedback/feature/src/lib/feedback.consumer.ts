@@ -13,6 +13,9 @@ export class FeedbackConsumer {
     'postwave.delivery.created.v1',
     'postwave.delivery.analyzed.v1',
     'postwave.delivery.confirmed.v1',
+    'postwave.delivery.paused.v1',
+    'postwave.delivery.resumed.v1',
+    'postwave.delivery.stopped.v1',
     'postwave.message.planned.v1',
     'postwave.message.excluded.v1',
     'postwave.message.taken-into-account.v1',
@@ -20,6 +23,7 @@ export class FeedbackConsumer {
     'postwave.message.sent.v1',
     'postwave.message.failed.v1',
     'postwave.message.bounced.v1',
+    'postwave.message.canceled.v1',
   )
   async project(@Payload() { event, tx }: EventContext) {
     await withSpan(

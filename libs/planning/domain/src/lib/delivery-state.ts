@@ -1,7 +1,7 @@
 import type { AnalysisReport, ApprovalMode, DeliveryContent } from '@postwave/contracts';
 
 /** Delivery lifecycle states (Campaign §1.1) the planner knows so far. */
-export type DeliveryStatus = 'PendingConfirmation' | 'InProgress';
+export type DeliveryStatus = 'PendingConfirmation' | 'InProgress' | 'Paused' | 'Stopped';
 
 /** A recipient kept for sending once the delivery is confirmed. */
 export interface TargetRecipient {

@@ -132,4 +132,42 @@ describe('delivery decider', () => {
       reason: 'no such delivery',
     });
   });
+
+  describe('pause, resume and stop', () => {
+    const started = () => {
+      const created = decide(null, createCommand({ approvalMode: 'Automatic' }), noBlocks);
+      if (!created.ok) throw new Error(created.reason);
+      return created.state;
+    };
+    const control = (kind: 'pause' | 'resume' | 'stop') => ({ kind, deliveryId: 'spring-sale', now });
+
+    it('pauses a delivery in progress and resumes it', () => {
+      const paused = decide(started(), control('pause'), noBlocks);
+      expect(types(paused)).toEqual(['postwave.delivery.paused.v1']);
+      if (!paused.ok) throw new Error(paused.reason);
+      expect(paused.state.status).toBe('Paused');
+      const resumed = decide(paused.state, control('resume'), noBlocks);
+      expect(resumed.ok && resumed.state.status).toBe('InProgress');
+    });
+
+    it('stops a paused delivery for good', () => {
+      const paused = decide(started(), control('pause'), noBlocks);
+      if (!paused.ok) throw new Error(paused.reason);
+      const stopped = decide(paused.state, control('stop'), noBlocks);
+      expect(types(stopped)).toEqual(['postwave.delivery.stopped.v1']);
+      if (!stopped.ok) throw new Error(stopped.reason);
+      expect(decide(stopped.state, control('resume'), noBlocks)).toMatchObject({
+        ok: false,
+        code: 'conflict',
+        reason: 'cannot resume a delivery that is Stopped',
+      });
+    });
+
+    it('refuses to resume a delivery that is not paused', () => {
+      expect(decide(started(), control('resume'), noBlocks)).toMatchObject({
+        ok: false,
+        reason: 'cannot resume a delivery that is InProgress',
+      });
+    });
+  });
 });

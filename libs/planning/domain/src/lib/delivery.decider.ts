@@ -1,6 +1,6 @@
 import { FAILURE_REASONS, type CreateDelivery, type Fact } from '@postwave/contracts';
 import { analyzeDelivery, type AddressStatusLookup } from './analyze-delivery';
-import type { Delivery, DeliveryState } from './delivery-state';
+import type { Delivery, DeliveryState, DeliveryStatus } from './delivery-state';
 
 /** Commands as the decider sees them: validated data plus when they happen. */
 export type PlannerCommand =
@@ -10,7 +10,13 @@ export type PlannerCommand =
       readonly now: Date;
       readonly traceparent?: string;
     }
-  | { readonly kind: 'confirm'; readonly deliveryId: string; readonly now: Date };
+  | { readonly kind: 'confirm'; readonly deliveryId: string; readonly now: Date }
+  | {
+      readonly kind: 'pause' | 'resume' | 'stop';
+      readonly deliveryId: string;
+      readonly now: Date;
+      readonly reason?: string;
+    };
 
 export type Decision =
   | { readonly ok: true; readonly facts: readonly Fact[]; readonly state: Delivery }
@@ -36,7 +42,59 @@ export function decide(
       return create(state, command, addresses);
     case 'confirm':
       return confirm(state, command.deliveryId, command.now);
+    case 'pause':
+    case 'resume':
+    case 'stop':
+      return control(state, command);
   }
+}
+
+/** Which states each control command may leave from, the state it leads to and the event it records. */
+const CONTROL = {
+  pause: { from: ['InProgress'], to: 'Paused', type: 'postwave.delivery.paused.v1' },
+  resume: { from: ['Paused'], to: 'InProgress', type: 'postwave.delivery.resumed.v1' },
+  stop: {
+    from: ['PendingConfirmation', 'InProgress', 'Paused'],
+    to: 'Stopped',
+    type: 'postwave.delivery.stopped.v1',
+  },
+} as const satisfies Record<string, { from: readonly DeliveryStatus[]; to: DeliveryStatus; type: string }>;
+
+function control(
+  state: DeliveryState,
+  command: Extract<PlannerCommand, { kind: 'pause' | 'resume' | 'stop' }>,
+): Decision {
+  const { deliveryId } = command;
+  if (!state)
+    return {
+      ok: false,
+      code: 'not-found',
+      reason: 'no such delivery',
+      field: 'deliveryId',
+      value: deliveryId,
+    };
+  const rule = CONTROL[command.kind];
+  if (!(rule.from as readonly DeliveryStatus[]).includes(state.status)) {
+    return {
+      ok: false,
+      code: 'conflict',
+      reason: `cannot ${command.kind} a delivery that is ${state.status}`,
+      field: 'deliveryId',
+      value: deliveryId,
+    };
+  }
+  const at = command.now.toISOString();
+  return {
+    ok: true,
+    facts: [
+      {
+        type: rule.type,
+        subject: deliveryId,
+        data: { deliveryId, at, ...(command.reason ? { reason: command.reason } : {}) },
+      },
+    ],
+    state: { ...state, status: rule.to },
+  };
 }
 
 function create(

@@ -38,6 +38,14 @@ export type CommandOutcome =
       readonly value?: unknown;
     };
 
+const COMMAND_KINDS: Record<DeliveryCommand['type'], PlannerCommand['kind']> = {
+  'postwave.command.create-delivery.v1': 'create',
+  'postwave.command.confirm-delivery.v1': 'confirm',
+  'postwave.command.pause-delivery.v1': 'pause',
+  'postwave.command.resume-delivery.v1': 'resume',
+  'postwave.command.stop-delivery.v1': 'stop',
+};
+
 export type DeliveryView = Omit<Delivery, 'target' | 'traceparent'>;
 
 export const viewOf = ({ target: _target, traceparent: _traceparent, ...view }: Delivery): DeliveryView =>
@@ -111,7 +119,7 @@ export class PlannerCommands {
 
     const deliveryId = command.data.deliveryId;
     const state = await loadDelivery(em, deliveryId);
-    const kind = command.type === 'postwave.command.create-delivery.v1' ? 'create' : 'confirm';
+    const kind = COMMAND_KINDS[command.type];
     // The delivery is one trace: creation starts it, later commands continue it and link the caller.
     const parent = kind === 'create' ? incoming.traceparent : (state?.traceparent ?? incoming.traceparent);
     return withSpan(
@@ -127,7 +135,14 @@ export class PlannerCommands {
         const plannerCommand: PlannerCommand =
           command.type === 'postwave.command.create-delivery.v1'
             ? { kind: 'create', data: command.data, now: new Date(), ...(traceparent ? { traceparent } : {}) }
-            : { kind: 'confirm', deliveryId, now: new Date() };
+            : command.type === 'postwave.command.confirm-delivery.v1'
+              ? { kind: 'confirm', deliveryId, now: new Date() }
+              : {
+                  kind: COMMAND_KINDS[command.type] as 'pause' | 'resume' | 'stop',
+                  deliveryId,
+                  now: new Date(),
+                  ...(command.data.reason ? { reason: command.data.reason } : {}),
+                };
         const blocked =
           command.type === 'postwave.command.create-delivery.v1'
             ? await loadBlocked(em, command.data.recipients)

@@ -10,7 +10,14 @@ export const PLANNER_GROUP = 'delivery-planner';
 export class PlannerConsumer {
   constructor(@Inject(PlannerCommands) private readonly commands: PlannerCommands) {}
 
-  @OnEvent(PLANNER_GROUP, 'postwave.command.create-delivery.v1', 'postwave.command.confirm-delivery.v1')
+  @OnEvent(
+    PLANNER_GROUP,
+    'postwave.command.create-delivery.v1',
+    'postwave.command.confirm-delivery.v1',
+    'postwave.command.pause-delivery.v1',
+    'postwave.command.resume-delivery.v1',
+    'postwave.command.stop-delivery.v1',
+  )
   async command(@Payload() { event, tx }: EventContext) {
     const { envelope } = event;
     await this.commands.execute(

@@ -56,6 +56,50 @@ export class PlannerController {
     );
   }
 
+  @Post(':deliveryId/pause')
+  pause(
+    @Param('deliveryId') deliveryId: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.control('postwave.command.pause-delivery.v1', deliveryId, body, key);
+  }
+
+  @Post(':deliveryId/resume')
+  resume(
+    @Param('deliveryId') deliveryId: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.control('postwave.command.resume-delivery.v1', deliveryId, body, key);
+  }
+
+  /** Stop: what the MTA has not sent yet ends "Delivery canceled"; a stopped delivery cannot resume. */
+  @Post(':deliveryId/stop')
+  stop(
+    @Param('deliveryId') deliveryId: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.control('postwave.command.stop-delivery.v1', deliveryId, body, key);
+  }
+
+  private async control(
+    type: string,
+    deliveryId: string,
+    body: Record<string, unknown> | undefined,
+    key: string | undefined,
+  ) {
+    const reason = typeof body?.['reason'] === 'string' ? { reason: body['reason'] } : {};
+    return answer(
+      await this.commands.execute({
+        commandId: pickCommandId(key, body?.['commandId']),
+        type,
+        data: { deliveryId, ...reason },
+      }),
+    );
+  }
+
   /** The planner's view of a delivery: state, analysis report, validity. */
   @Get(':deliveryId/plan')
   async plan(@Param('deliveryId') deliveryId: string) {

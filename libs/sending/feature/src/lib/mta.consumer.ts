@@ -30,6 +30,44 @@ export class MtaConsumer {
     });
   }
 
+  @OnEvent(
+    MTA_GROUP,
+    'postwave.delivery.paused.v1',
+    'postwave.delivery.resumed.v1',
+    'postwave.delivery.stopped.v1',
+  )
+  async control(@Payload() { event, tx }: EventContext) {
+    const { envelope } = event;
+    if (
+      envelope.type !== 'postwave.delivery.paused.v1' &&
+      envelope.type !== 'postwave.delivery.resumed.v1' &&
+      envelope.type !== 'postwave.delivery.stopped.v1'
+    ) {
+      return;
+    }
+    const { deliveryId } = envelope.data;
+    if (envelope.type === 'postwave.delivery.resumed.v1') {
+      await tx.em.delete('DeliveryControlEntry', { deliveryId, state: 'paused' });
+      this.worker.controlChanged();
+      return;
+    }
+    const stopped = envelope.type === 'postwave.delivery.stopped.v1';
+    await tx.em.save('DeliveryControlEntry', { deliveryId, state: stopped ? 'stopped' : 'paused' });
+    this.worker.controlChanged();
+    if (!stopped) return;
+    const canceled = await this.worker.cancelQueued(tx.em, deliveryId);
+    await tx.emit(
+      this.envelopes.wrap(
+        canceled.map((row) => ({
+          type: 'postwave.message.canceled.v1',
+          subject: row.messageId,
+          data: { messageId: row.messageId, deliveryId, at: new Date().toISOString() },
+        })),
+        EnvelopeFactory.after(envelope),
+      ),
+    );
+  }
+
   @OnEvent(MTA_GROUP, 'postwave.message.planned.v1')
   async take(@Payload() { event, tx }: EventContext) {
     const { envelope } = event;
@@ -46,6 +84,29 @@ export class MtaConsumer {
         const traceparent = traceparentOf() ?? envelope.traceparent ?? null;
         // The same message planned twice (a replayed command) is spooled and announced once.
         if (await tx.em.findOne('SpoolEntry', { where: { messageId: data.messageId } })) return;
+        const control = await tx.em.findOne<{ deliveryId: string; state: string }>('DeliveryControlEntry', {
+          where: { deliveryId: data.deliveryId },
+        });
+        if (control?.state === 'stopped') {
+          // Planned before the stop but arriving after it: canceled, never sent.
+          await tx.emit(
+            this.envelopes.wrap(
+              [
+                {
+                  type: 'postwave.message.canceled.v1',
+                  subject: data.messageId,
+                  data: {
+                    messageId: data.messageId,
+                    deliveryId: data.deliveryId,
+                    at: new Date().toISOString(),
+                  },
+                },
+              ],
+              EnvelopeFactory.after(envelope, traceparent ?? undefined),
+            ),
+          );
+          return;
+        }
         await tx.em.insert('SpoolEntry', {
           messageId: data.messageId,
           deliveryId: data.deliveryId,

@@ -48,6 +48,15 @@ export const sendingEntities = () => [
     },
   }),
   new EntitySchema({
+    name: 'DeliveryControlEntry',
+    tableName: 'mta_delivery_control',
+    columns: {
+      deliveryId: { name: 'delivery_id', type: 'text', primary: true },
+      /** `paused` holds the delivery's queued messages; `stopped` has canceled them. */
+      state: { type: 'text' },
+    },
+  }),
+  new EntitySchema({
     name: 'DeliveryContentEntry',
     tableName: 'mta_delivery_content',
     columns: {
@@ -64,7 +73,7 @@ export interface SpoolRow {
   domain: string;
   attributes: string;
   validUntil: string;
-  state: 'queued' | 'done';
+  state: 'queued' | 'done' | 'canceled';
   attempts: number;
   nextAttemptAt: string;
   leaseOwner: string | null;

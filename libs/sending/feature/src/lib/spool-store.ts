@@ -21,6 +21,7 @@ export class SpoolStore {
           `UPDATE mta_spool SET lease_owner = $1, lease_until = $2 WHERE message_id IN (
              SELECT message_id FROM mta_spool
              WHERE state = 'queued' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+               AND delivery_id NOT IN (SELECT delivery_id FROM mta_delivery_control)
              ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
            RETURNING ${COLUMNS}`,
           [owner, leaseUntil, now, limit],
@@ -33,6 +34,7 @@ export class SpoolStore {
         `UPDATE mta_spool SET lease_owner = ?, lease_until = ? WHERE message_id IN (
            SELECT message_id FROM mta_spool
            WHERE state = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+             AND delivery_id NOT IN (SELECT delivery_id FROM mta_delivery_control)
            ORDER BY next_attempt_at LIMIT ?)
          RETURNING ${COLUMNS}`,
         [owner, leaseUntil, now, now, limit],
@@ -75,6 +77,38 @@ export class SpoolStore {
         { nextAttemptAt: until.toISOString(), leaseOwner: null, leaseUntil: null },
       );
     });
+  }
+
+  /**
+   * Cancels a stopped delivery's queued messages that no worker holds right now (messages being
+   * sent finish their attempt); returns the canceled rows.
+   */
+  async cancelQueued(em: EntityManager, deliveryId: string, now: Date): Promise<SpoolRow[]> {
+    const rows = await em
+      .createQueryBuilder()
+      .select([
+        's.messageId AS "messageId"',
+        's.deliveryId AS "deliveryId"',
+        's.correlationId AS "correlationId"',
+        's.traceparent AS traceparent',
+      ])
+      .from('SpoolEntry', 's')
+      .where(
+        "s.deliveryId = :deliveryId AND s.state = 'queued' AND (s.leaseUntil IS NULL OR s.leaseUntil < :now)",
+        {
+          deliveryId,
+          now: now.toISOString(),
+        },
+      )
+      .getRawMany<SpoolRow>();
+    for (let i = 0; i < rows.length; i += 500) {
+      await em.update(
+        'SpoolEntry',
+        { messageId: In(rows.slice(i, i + 500).map((row) => row.messageId)) },
+        { state: 'canceled' },
+      );
+    }
+    return rows;
   }
 
   /** Gives claimed messages back without counting an attempt (only rows still leased are touched). */

@@ -34,6 +34,8 @@ const IDLE_MS = 100;
 const CONTENT_WAIT_MS = 1000;
 /** Longer waits for a pacing slot hand the rest of a chunk back to the queue instead of holding a connection. */
 const MAX_PACE_WAIT_MS = 2000;
+/** How stale the view of paused and stopped deliveries may be. */
+const CONTROL_REFRESH_MS = 250;
 
 /** Where an attempt went: the shaping path it counts against. */
 interface PathRef {
@@ -58,6 +60,9 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly envelopes = new EnvelopeFactory('/postwave/sending-mta');
   private readonly store: SpoolStore;
   readonly shaping: MtaShaping;
+  /** Paused and stopped deliveries, re-read from the shared table so every replica honours them. */
+  private controls = new Map<string, string>();
+  private controlsReadAt = 0;
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
@@ -101,6 +106,17 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     this.running = false;
     this.wake?.();
     await this.loop;
+  }
+
+  cancelQueued(em: Parameters<SpoolStore['cancelQueued']>[0], deliveryId: string) {
+    this.controlsReadAt = 0;
+    return this.store.cancelQueued(em, deliveryId, new Date());
+  }
+
+  /** A delivery was paused or resumed: look at the control table again before the next send. */
+  controlChanged(): void {
+    this.controlsReadAt = 0;
+    this.poke();
   }
 
   /** Called when new messages were spooled, to skip the idle wait. */
@@ -219,6 +235,9 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       try {
         for (const [index, row] of rows.entries()) {
           const rest = ids.slice(index);
+          const control = await this.control(row.deliveryId);
+          if (control === 'paused') return this.store.release(rest);
+          if (control === 'stopped') return this.cancelClaimed(rows.slice(index));
           const until = this.shaping.suspendedUntil(path.match, path.sourceIp);
           if (until) return this.store.postpone(rest, new Date(until));
           // A warm-up cap reached mid-chunk: the rest goes back to the queue to overflow to another address.
@@ -235,6 +254,29 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       }
     } finally {
       release();
+    }
+  }
+
+  private async control(deliveryId: string): Promise<string | undefined> {
+    if (Date.now() - this.controlsReadAt > CONTROL_REFRESH_MS) {
+      const rows = await this.db.read((em) =>
+        em.find<{ deliveryId: string; state: string }>('DeliveryControlEntry'),
+      );
+      this.controls = new Map(rows.map((row) => [row.deliveryId, row.state]));
+      this.controlsReadAt = Date.now();
+    }
+    return this.controls.get(deliveryId);
+  }
+
+  /** Messages this worker held when their delivery was stopped: canceled instead of sent. */
+  private async cancelClaimed(rows: readonly SpoolRow[]): Promise<void> {
+    for (const row of rows) {
+      const fact: Fact = {
+        type: 'postwave.message.canceled.v1',
+        subject: row.messageId,
+        data: { messageId: row.messageId, deliveryId: row.deliveryId, at: new Date().toISOString() },
+      };
+      await this.record(row, [fact], null);
     }
   }
 

@@ -1,0 +1,69 @@
+/**
+ * Counts and times every SQLite statement the process runs (better-sqlite3's run/all/get are
+ * synchronous, so the time is the statement's own), grouped by normalized SQL. A diagnostic for the
+ * MTA benchmark (`--sql-stats`): it shows how many statements and transactions one message costs.
+ */
+import { createRequire } from 'node:module';
+
+export interface SqlStat {
+  readonly sql: string;
+  readonly count: number;
+  readonly ms: number;
+}
+
+type Method = (...args: unknown[]) => unknown;
+
+const stats = new Map<string, { count: number; nanos: bigint }>();
+let enabled = false;
+
+function normalize(sql: string): string {
+  return sql
+    .replace(/\s+/g, ' ')
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/\b\d+\b/g, 'N')
+    .replace(/\((\s*(\?|NULL|N)\s*,)*\s*(\?|NULL|N)\s*\)/g, '(?…)')
+    .replace(/(\(\?…\)\s*,\s*)+\(\?…\)/g, '(?…), …')
+    .replace(/^SELECT (?!N\b).*? FROM /, 'SELECT … FROM ')
+    .trim()
+    .slice(0, 140);
+}
+
+/** Patches better-sqlite3's Statement prototype once; counting starts at `resetSqlStats()`. */
+export function installSqlStats(): void {
+  const require = createRequire(__filename);
+  const BetterSqlite3 = require('better-sqlite3') as new (file: string) => {
+    prepare(sql: string): object;
+    close(): void;
+  };
+  const probe = new BetterSqlite3(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<string, Method>;
+  probe.close();
+  for (const name of ['run', 'all', 'get']) {
+    const original = proto[name]!;
+    proto[name] = function (this: { source: string }, ...args: unknown[]) {
+      if (!enabled) return original.apply(this, args);
+      const started = process.hrtime.bigint();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const key = normalize(this.source);
+        const entry = stats.get(key) ?? { count: 0, nanos: 0n };
+        entry.count++;
+        entry.nanos += process.hrtime.bigint() - started;
+        stats.set(key, entry);
+      }
+    };
+  }
+}
+
+export function resetSqlStats(): void {
+  stats.clear();
+  enabled = true;
+}
+
+export function sqlStats(): SqlStat[] {
+  enabled = false;
+  return [...stats]
+    .map(([sql, { count, nanos }]) => ({ sql, count, ms: Number(nanos) / 1e6 }))
+    .sort((a, b) => b.ms - a.ms);
+}
