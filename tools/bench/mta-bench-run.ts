@@ -62,8 +62,12 @@ export interface RunResult {
   readonly cpuUtilisation: number;
   readonly peakRssMb: number;
   readonly eventsByType: Readonly<Record<string, number>>;
+  /** Per second since the first POST: [second, planned, taken into account (spooled), sent]. */
+  readonly timeline: ReadonlyArray<readonly [number, number, number, number]>;
   readonly sqliteBytes: number;
   readonly createRequestMs: number;
+  /** When each POST /v1/deliveries answered, ms after the first was sent. */
+  readonly postsDoneAtMs: readonly number[];
   /** With sqlStats: the statements of the measured phase, most time first. */
   readonly sql?: readonly SqlStat[];
 }
@@ -75,6 +79,7 @@ interface Sample {
 
 const SENT = 'postwave.message.sent.v1';
 const TAKEN = 'postwave.message.taken-into-account.v1';
+const PLANNED = 'postwave.message.planned.v1';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -118,6 +123,7 @@ async function main(): Promise<void> {
 
     // Deliveries of at most perDelivery recipients, created one after the other.
     const ids: Array<{ id: string; size: number }> = [];
+    const postMs: number[] = [];
     const profiler = params.profileFile ? await startProfiler() : null;
     if (params.sqlStats) resetSqlStats();
     const started = Date.now();
@@ -135,6 +141,7 @@ async function main(): Promise<void> {
       if (created.status !== 201)
         throw new Error(`POST /v1/deliveries ${id} → ${created.status} ${JSON.stringify(created.body)}`);
       ids.push({ id, size });
+      postMs.push(Date.now() - started);
     }
     const createRequestMs = Date.now() - started;
 
@@ -214,6 +221,15 @@ async function main(): Promise<void> {
       ),
     )) as Array<{ n: number }>;
     const drainMessages = Number(drain?.n ?? 0);
+    // Messages planned, spooled and sent per second since the first POST.
+    const buckets = (await db.read((em) =>
+      em.query(
+        `SELECT CAST((julianday(json_extract(envelope, '$.time')) - julianday(?)) * 86400 AS INTEGER) AS second,
+                SUM(type = ?) AS planned, SUM(type = ?) AS taken, SUM(type = ?) AS sent
+           FROM event_log WHERE type IN (?, ?, ?) GROUP BY second ORDER BY second`,
+        [new Date(started).toISOString(), PLANNED, TAKEN, SENT, PLANNED, TAKEN, SENT],
+      ),
+    )) as Array<{ second: number; planned: number; taken: number; sent: number }>;
     const sqliteBytes = ['postwave.sqlite', 'postwave.sqlite-wal']
       .map((file) => {
         try {
@@ -251,9 +267,11 @@ async function main(): Promise<void> {
       cpuMsPerMsgDrain: drainMessages > 20 && drainMs > 0 ? cpuMs(drainFrom, lastSent) / drainMessages : null,
       cpuUtilisation: cpuMs(firstSent, lastSent) / windowMs,
       peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
+      timeline: buckets.map((b) => [Number(b.second), Number(b.planned), Number(b.taken), Number(b.sent)]),
       eventsByType: Object.fromEntries(types.map((row) => [row.type, Number(row.n)])),
       sqliteBytes,
       createRequestMs,
+      postsDoneAtMs: postMs,
       ...(sql ? { sql: sql.slice(0, 40) } : {}),
     };
     await new Promise((resolve) => process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`, resolve));

@@ -10,7 +10,8 @@
  * Options: --count20k N, --count100k N, --per-delivery N (recipients per POST), --sink
  * auto|smtp-sink|simulator, --only 20k|100k, --no-ceiling, --timeout-min M (default 10),
  * --env KEY=VALUE (a product setting for the measured runs, repeatable), --keep-profiles DIR,
- * --sql-stats (count and time every SQLite statement of the measured phase).
+ * --sql-stats (count and time every SQLite statement of the measured phase), --timeline (messages
+ * planned, spooled and sent per second).
  *
  * Each size runs in a child process of its own (tools/bench/mta-bench-run.ts): the embedded app
  * in-process there, the sink outside it. Everything started here is stopped on exit; loopback only.
@@ -40,6 +41,7 @@ interface Options {
   profile: boolean;
   keepProfiles: string | null;
   sqlStats: boolean;
+  timeline: boolean;
   env: Record<string, string>;
 }
 
@@ -57,6 +59,7 @@ function parseOptions(argv: readonly string[]): Options {
     profile: false,
     keepProfiles: null,
     sqlStats: false,
+    timeline: false,
     env: {},
   };
   for (let i = 0; i < argv.length; i++) {
@@ -79,6 +82,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--no-ceiling') options.ceiling = false;
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--sql-stats') options.sqlStats = true;
+    else if (arg === '--timeline') options.timeline = true;
     else if (arg === '--keep-profiles') {
       options.profile = true;
       options.keepProfiles = resolve(value());
@@ -220,6 +224,18 @@ async function main(): Promise<void> {
       results.set(size.label, result);
       const sinkCount = sink.accepted();
       report(result, accepted !== null && sinkCount !== null ? sinkCount - accepted : null);
+      if (options.timeline) {
+        out(`  POSTs answered at ${result.postsDoneAtMs.map((ms) => fmt(ms)).join(', ')} ms`);
+        out('  timeline (second: planned/spooled/sent):');
+        for (let i = 0; i < result.timeline.length; i += 6)
+          out(
+            '    ' +
+              result.timeline
+                .slice(i, i + 6)
+                .map(([second, planned, taken, sent]) => `${second}s ${planned}/${taken}/${sent}`.padEnd(22))
+                .join(''),
+          );
+      }
       if (result.sql) {
         const total = result.sql.reduce((n, s) => n + s.count, 0);
         const ms = result.sql.reduce((n, s) => n + s.ms, 0);

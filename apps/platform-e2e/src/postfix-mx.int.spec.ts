@@ -25,6 +25,7 @@ const REPLIES = {
 describe('delivering through an MX lookup to a real Postfix', () => {
   const dir = mkdtempSync(join(tmpdir(), 'postwave-postfix-mx-'));
   let dns: LoopbackDns | undefined;
+  let systemDns: LoopbackDns | undefined;
   let postfix: PrivatePostfix | undefined;
   let app: EmbeddedPostwave | undefined;
 
@@ -34,6 +35,13 @@ describe('delivering through an MX lookup to a real Postfix', () => {
     dns = await LoopbackDns.start(join(dir, 'dns'), {
       localDomains: [DOMAIN],
       mx: [{ domain: DOMAIN, host: MX_HOST, preference: 10 }],
+      a: [{ name: MX_HOST, address }],
+    });
+    // The app's system resolver knows the MX host's address but not the MX record, so the MX
+    // lookup only succeeds through MTA_DNS_SERVERS.
+    mkdirSync(join(dir, 'system-dns'));
+    systemDns = await LoopbackDns.start(join(dir, 'system-dns'), {
+      localDomains: [DOMAIN],
       a: [{ name: MX_HOST, address }],
     });
     postfix = await PrivatePostfix.start({
@@ -54,9 +62,9 @@ describe('delivering through an MX lookup to a real Postfix', () => {
         MTA_RETRY_MAX_MS: '600',
         MTA_RETRY_JITTER: '0',
       },
-      // The MX lookup goes to MTA_DNS_SERVERS; the MX host's address is looked up by the SMTP
-      // client through the system resolver, so that resolver must know mx.postfix.test too.
-      resolvConf: [dns.server],
+      // The SMTP client looks the MX host's address up through the system resolver, not
+      // MTA_DNS_SERVERS, so that resolver must know mx.postfix.test too.
+      resolvConf: [systemDns.server],
     });
   }, 90_000);
 
@@ -65,6 +73,7 @@ describe('delivering through an MX lookup to a real Postfix', () => {
     const keep = Boolean(process.env['KEEP_E2E_LOGS']);
     await postfix?.stop({ removeFiles: !keep });
     await dns?.stop();
+    await systemDns?.stop();
     // KEEP_E2E_LOGS=1 keeps the app's log and database, dnsmasq's and Postfix's logs.
     if (keep) process.stdout.write(`postfix-mx files kept in ${dir} and ${postfix?.dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
@@ -72,7 +81,7 @@ describe('delivering through an MX lookup to a real Postfix', () => {
   });
 
   const diagnostics = () =>
-    `--- postwave ---\n${app?.tail(25)}\n--- maillog ---\n${postfix?.maillog()}\n--- dnsmasq ---\n${dns?.log()}`;
+    `--- postwave ---\n${app?.tail(25)}\n--- maillog ---\n${postfix?.maillog()}\n--- dnsmasq ---\n${dns?.log()}\n--- system dnsmasq ---\n${systemDns?.log()}`;
 
   it('qualifies what Postfix answers: Sent when accepted, Hard for 550 and 554, Soft and retried for 452', async () => {
     const recipients = ['ok1', 'ok2', 'unknown', 'full', 'blocked'].map((local) => ({
@@ -129,9 +138,9 @@ describe('delivering through an MX lookup to a real Postfix', () => {
   });
 
   it('found Postfix through the MX record, and Postfix logged what it accepted and refused', () => {
-    const queries = dns!.log();
-    expect(queries).toMatch(/query\[MX\] postfix\.test from 127\.0\.0\.1/);
-    expect(queries).toMatch(/query\[A\] mx\.postfix\.test from 127\.0\.0\.1/);
+    expect(dns!.log()).toMatch(/query\[MX\] postfix\.test from 127\.0\.0\.1/);
+    expect(systemDns!.log()).not.toMatch(/query\[MX\]/);
+    expect(dns!.log() + systemDns!.log()).toMatch(/query\[A\] mx\.postfix\.test from 127\.0\.0\.1/);
 
     const maillog = postfix!.maillog();
     for (const local of ['ok1', 'ok2']) {

@@ -31,9 +31,10 @@ export interface PrivatePostfixOptions {
 
 /**
  * A private Postfix (Debian's package) with its own config_directory and queue_directory in a
- * temporary folder of its own (readable by the postfix user): the system's /etc/postfix is never read or written. The master daemon
- * runs in the foreground as a child process (`master -c <dir>/conf -d`), in a process group of
- * its own so that stopping it stops every Postfix daemon it forked. Needs root, as Postfix does.
+ * temporary folder of its own (readable by the postfix user): the system's /etc/postfix is never
+ * read or written. The master daemon runs in the foreground as a child process (`master -c
+ * <dir>/conf -d`), in a process group of its own so that stopping it stops every Postfix daemon
+ * it forked. Needs root, as Postfix does.
  */
 export class PrivatePostfix {
   private constructor(
@@ -67,7 +68,13 @@ export class PrivatePostfix {
         .join(''),
     );
     // `postfix check` creates the queue's subdirectories with the owners and modes Postfix wants.
-    execFileSync(POSTFIX, ['-c', conf, 'check'], { stdio: 'pipe' });
+    try {
+      execFileSync(POSTFIX, ['-c', conf, 'check'], { stdio: 'pipe' });
+    } catch (error) {
+      const maillog = readFileSync(join(dir, 'maillog'), { encoding: 'utf8', flag: 'a+' });
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`postfix check failed: ${(error as Error).message}\n${maillog}`);
+    }
 
     const log = createWriteStream(join(dir, 'master.out'));
     const master = spawn(MASTER, ['-c', conf, '-d'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

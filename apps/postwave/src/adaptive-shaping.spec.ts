@@ -121,21 +121,43 @@ describe('adaptive delivery against a rate-limiting site', () => {
     });
     expect(summary.kpis).toMatchObject({ success: 30, errors: 0 });
 
+    // A quiet receiver now (a fresh minute for every message): a run of accepted messages climbs back.
+    clockOffset += 3_600_000;
+    await http('POST', `${service.url}/v1/deliveries`, {
+      deliveryId: 'after-the-storm',
+      approvalMode: 'Automatic',
+      content: { sender: { address: 'news@shop.example' }, subject: 'Hi', text: 'Hello' },
+      recipients: Array.from({ length: 8 }, (_, i) => ({ address: `calm${i}@throttle.sim`, attributes: {} })),
+    });
+    await waitFor('the calm delivery', async () => {
+      clockOffset += 61_000;
+      const settled = await settledDelivery(service.url, 'after-the-storm', 8, 200).catch(() => undefined);
+      return settled?.summary.kpis.success === 8 ? settled : undefined;
+    });
     const recovered = await site();
-    expect(recovered!.maxConnections).toBeGreaterThan(backedOff.maxConnections);
-    expect(recovered!.history.reduce((n, h) => n + h.accepted, 0)).toBe(30);
+    expect(recovered!.history.reduce((n, h) => n + h.accepted, 0)).toBe(38);
     expect(recovered!.history.reduce((n, h) => n + h.deferred, 0)).toBeGreaterThan(0);
 
-    const changes: string[] = [];
+    const changes: Array<{ direction: string; maxConnections: number }> = [];
     await service.platform.eventLog.replay({
       group: 'shaping-test',
       topics: [TOPICS.mtaEvents],
       handle: async (event) => {
-        if (event.envelope.type === 'postwave.mta.path-limits-changed.v1')
-          changes.push(event.envelope.data.direction);
+        if (event.envelope.type === 'postwave.mta.path-limits-changed.v1') {
+          changes.push({
+            direction: event.envelope.data.direction,
+            maxConnections: event.envelope.data.after.maxConnections,
+          });
+        }
       },
     });
-    expect(changes[0]).toBe('decreased');
-    expect(changes).toContain('increased');
+    expect(changes[0]?.direction).toBe('decreased');
+    expect(changes.at(-1)?.direction).toBe('increased');
+    // Recovered above the lowest limit it learned, and the API shows the last change.
+    const lowest = Math.min(
+      ...changes.filter((c) => c.direction === 'decreased').map((c) => c.maxConnections),
+    );
+    expect(recovered!.maxConnections).toBeGreaterThan(lowest);
+    expect(recovered!.maxConnections).toBe(changes.at(-1)?.maxConnections);
   });
 });

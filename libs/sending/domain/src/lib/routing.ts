@@ -6,6 +6,8 @@
 export interface Endpoint {
   readonly host: string;
   readonly port: number;
+  /** The resolved address to connect to; `host` stays the name (TLS SNI, logs). */
+  readonly address?: string;
 }
 
 export interface RouteTable {

@@ -95,6 +95,18 @@ describe('MxRouter', () => {
           { priority: 10, exchange: 'mx1.ranked.example' },
         ],
       },
+      'mx0.ranked.example': { A: ['192.0.2.1'] },
+      'mx1.ranked.example': { A: ['192.0.2.2', '192.0.2.3'] },
+      'mx2.ranked.example': { A: ['192.0.2.4'] },
+      'tied.example': {
+        MX: [
+          { priority: 10, exchange: 'a.tied.example' },
+          { priority: 10, exchange: 'b.tied.example' },
+          { priority: 20, exchange: 'noaddress.tied.example' },
+        ],
+      },
+      'a.tied.example': { A: ['192.0.2.11'] },
+      'b.tied.example': { A: ['192.0.2.12'] },
       'nullmx.example': { MX: [{ priority: 0, exchange: '' }] },
       'implicit.example': { A: ['192.0.2.10'] },
       'empty.example': {},
@@ -105,8 +117,8 @@ describe('MxRouter', () => {
     await dns.close();
   });
 
-  const router = (routes?: string, relay?: string) =>
-    new MxRouter(parseRouteTable(routes, relay), [dns.server]);
+  const router = (routes?: string, relay?: string, random?: () => number) =>
+    new MxRouter(parseRouteTable(routes, relay), [dns.server], random);
 
   it('sends a statically routed domain to its endpoint without asking DNS, exact names before wildcards', async () => {
     const mx = router('vip.sim=127.0.0.1:2600;*.sim=127.0.0.1:2525');
@@ -140,18 +152,41 @@ describe('MxRouter', () => {
     expect(dns.queries).toEqual([]);
   });
 
-  it('delivers to the MX hosts in preference order on port 25', async () => {
+  it('delivers to the MX hosts in preference order on port 25, at addresses from the same resolver', async () => {
     const route = await router().route('ranked.example');
 
     expect(route).toEqual({
       ok: true,
       hosts: [
-        { host: 'mx0.ranked.example', port: 25 },
-        { host: 'mx1.ranked.example', port: 25 },
-        { host: 'mx2.ranked.example', port: 25 },
+        { host: 'mx0.ranked.example', port: 25, address: '192.0.2.1' },
+        { host: 'mx1.ranked.example', port: 25, address: '192.0.2.2' },
+        { host: 'mx1.ranked.example', port: 25, address: '192.0.2.3' },
+        { host: 'mx2.ranked.example', port: 25, address: '192.0.2.4' },
       ],
       viaMx: true,
     });
+  });
+
+  it('tries MX hosts of equal preference in random order and skips hosts without an address', async () => {
+    const first = await router(
+      undefined,
+      undefined,
+      (() => {
+        let n = 0;
+        return () => [0.9, 0.1][n++ % 2]!;
+      })(),
+    ).route('tied.example');
+    const second = await router(
+      undefined,
+      undefined,
+      (() => {
+        let n = 0;
+        return () => [0.1, 0.9][n++ % 2]!;
+      })(),
+    ).route('tied.example');
+    const order = (route: typeof first) => (route.ok ? route.hosts.map((h) => h.host) : []);
+    expect(order(first)).toEqual(['b.tied.example', 'a.tied.example']);
+    expect(order(second)).toEqual(['a.tied.example', 'b.tied.example']);
   });
 
   it('caches a resolved route instead of asking DNS again', async () => {
@@ -161,7 +196,7 @@ describe('MxRouter', () => {
     const second = await mx.route('ranked.example');
 
     expect(second).toEqual(first);
-    expect(dns.queries).toEqual([`ranked.example ${TYPE.MX}`]);
+    expect(dns.queries.filter((q) => q.startsWith('ranked.example'))).toEqual([`ranked.example ${TYPE.MX}`]);
   });
 
   it('refuses a domain that publishes a null MX', async () => {
@@ -171,7 +206,7 @@ describe('MxRouter', () => {
   it('falls back to the address record when a domain has no MX (implicit MX)', async () => {
     expect(await router().route('implicit.example')).toEqual({
       ok: true,
-      hosts: [{ host: 'implicit.example', port: 25 }],
+      hosts: [{ host: 'implicit.example', port: 25, address: '192.0.2.10' }],
       viaMx: true,
     });
   });

@@ -21,6 +21,7 @@ export class MxRouter {
   constructor(
     private readonly routes: RouteTable,
     dnsServers: readonly string[],
+    private readonly random: () => number = Math.random,
   ) {
     if (dnsServers.length > 0) this.resolver.setServers([...dnsServers]);
   }
@@ -42,10 +43,20 @@ export class MxRouter {
       if (records.length === 1 && (records[0]!.exchange === '' || records[0]!.exchange === '.')) {
         return { ok: false, kind: 'null-mx', detail: `${domain} publishes a null MX: it accepts no mail` };
       }
-      const hosts = records
+      // RFC 5321 §5.1: hosts of equal preference are tried in random order, spreading the load.
+      const names = records
         .filter((record) => record.exchange !== '' && record.exchange !== '.')
-        .sort((a, b) => a.priority - b.priority)
-        .map((record) => ({ host: record.exchange, port: 25 }));
+        .map((record) => ({ record, tiebreak: this.random() }))
+        .sort((a, b) => a.record.priority - b.record.priority || a.tiebreak - b.tiebreak)
+        .map(({ record }) => record.exchange);
+      const hosts = (await Promise.all(names.map((name) => this.addresses(name)))).flat();
+      if (names.length > 0 && hosts.length === 0) {
+        return {
+          ok: false,
+          kind: 'dns-temp',
+          detail: `no MX host of ${domain} has an address (${names.join(', ')})`,
+        };
+      }
       if (hosts.length > 0) return { ok: true, hosts, viaMx: true };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -57,10 +68,26 @@ export class MxRouter {
     return this.implicitMx(domain);
   }
 
+  /**
+   * A host's addresses through the same resolver as the MX lookup (IPv4 first), so no lookup
+   * leaves for the system resolver; an unresolvable host is skipped.
+   */
+  private async addresses(name: string): Promise<Endpoint[]> {
+    const found = await Promise.allSettled([this.resolver.resolve4(name), this.resolver.resolve6(name)]);
+    return found
+      .flatMap((result) => (result.status === 'fulfilled' ? result.value : []))
+      .map((address) => ({ host: name, port: 25, address }));
+  }
+
   private async implicitMx(domain: string): Promise<Route> {
     const found = await Promise.allSettled([this.resolver.resolve4(domain), this.resolver.resolve6(domain)]);
-    if (found.some((result) => result.status === 'fulfilled' && result.value.length > 0)) {
-      return { ok: true, hosts: [{ host: domain, port: 25 }], viaMx: true };
+    const addresses = found.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    if (addresses.length > 0) {
+      return {
+        ok: true,
+        hosts: addresses.map((address) => ({ host: domain, port: 25, address })),
+        viaMx: true,
+      };
     }
     const codes = found.map((result) =>
       result.status === 'rejected' ? (result.reason as NodeJS.ErrnoException).code : 'ENODATA',

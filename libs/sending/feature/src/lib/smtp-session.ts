@@ -38,7 +38,8 @@ export class SmtpSession {
 
   static open(endpoint: Endpoint, options: SessionOptions): Promise<SmtpSession> {
     const connection = new SMTPConnection({
-      host: endpoint.host,
+      host: endpoint.address ?? endpoint.host,
+      ...(endpoint.address ? { servername: endpoint.host } : {}),
       port: endpoint.port,
       name: options.heloName,
       secure: false,
