@@ -114,16 +114,17 @@ rejects duplicate env names). Call with (dict "root" $ "extraEnv" <list>).
 {{- end }}
 
 {{/* VERP env, rendered only when a VERP domain is configured. Call with the root context. */}}
+{{- /* The VERP secret is required (return paths are always HMAC-tagged); the domain is optional. */}}
 {{- define "postwave.verpEnv" -}}
-{{- if .Values.sendingMta.verp.domain -}}
+{{- if .Values.sendingMta.verp.domain }}
 - name: MTA_VERP_DOMAIN
   value: {{ .Values.sendingMta.verp.domain | quote }}
+{{- end }}
 - name: MTA_VERP_SECRET
   valueFrom:
     secretKeyRef:
       name: {{ include "postwave.verpSecretName" . }}
       key: {{ .Values.sendingMta.verp.secretKey }}
-{{- end }}
 {{- end }}
 
 {{- define "postwave.envFrom" -}}
