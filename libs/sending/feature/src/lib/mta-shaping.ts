@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Fact } from '@postwave/contracts';
 import type { Logger } from '@postwave/platform/observability';
 import type { Database } from '@postwave/platform/persistence';
@@ -28,6 +28,8 @@ const pathKey = (site: string, ip: string) => `${site}|${ip}`;
 const hourOf = (at: number) => new Date(at).toISOString().slice(0, 13) + ':00Z';
 const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
 const DAY_MS = 86_400_000;
+/** How often the rules file is looked at for changes. */
+const RULES_CHECK_MS = 1000;
 
 interface HourRow {
   site: string;
@@ -45,7 +47,9 @@ interface HourRow {
  */
 export class MtaShaping {
   private rules: MxRule[];
-  private rulesVersion = 0;
+  /** The rules file's text as last applied (or rejected), and when it was last looked at. */
+  private rulesText = '';
+  private rulesCheckedAt = 0;
   private readonly paths = new Map<string, PathState>();
   private readonly pacers = new Map<string, RatePacer>();
   private readonly active = new Map<string, number>();
@@ -63,7 +67,7 @@ export class MtaShaping {
     private readonly warmup: readonly WarmupPlan[],
   ) {
     this.rules = validateMxRules(rulesFile ? JSON.parse(readFileSync(rulesFile, 'utf8')) : DEFAULT_MX_RULES);
-    if (rulesFile) this.rulesVersion = statSync(rulesFile).mtimeMs;
+    if (rulesFile) this.rulesText = readFileSync(rulesFile, 'utf8');
   }
 
   async load(): Promise<void> {
@@ -121,13 +125,14 @@ export class MtaShaping {
   }
 
   /** Re-reads the rules file when it changed; a bad file is logged and the running rules stay. */
-  reloadRules(): void {
-    if (!this.rulesFile || !existsSync(this.rulesFile)) return;
-    const mtime = statSync(this.rulesFile).mtimeMs;
-    if (mtime === this.rulesVersion) return;
-    this.rulesVersion = mtime;
+  reloadRules(now = Date.now()): void {
+    if (!this.rulesFile || now - this.rulesCheckedAt < RULES_CHECK_MS || !existsSync(this.rulesFile)) return;
+    this.rulesCheckedAt = now;
+    const text = readFileSync(this.rulesFile, 'utf8');
+    if (text === this.rulesText) return;
+    this.rulesText = text;
     try {
-      this.rules = validateMxRules(JSON.parse(readFileSync(this.rulesFile, 'utf8')));
+      this.rules = validateMxRules(JSON.parse(text));
       this.logger.info({ file: this.rulesFile, rules: this.rules.length }, 'MX rules reloaded');
     } catch (error) {
       this.logger.error(
@@ -141,7 +146,13 @@ export class MtaShaping {
     return siteFor(this.rules, domain, mxHost);
   }
 
-  path(match: SiteMatch, sourceIp: string, at = Date.now()): PathState {
+  /** A rule whose limits are shared by all source addresses keeps one path for the site. */
+  private limitIp(match: SiteMatch, sourceIp: string): string {
+    return match.rule.limitScope === 'shared' ? 'shared' : sourceIp;
+  }
+
+  path(match: SiteMatch, address: string, at = Date.now()): PathState {
+    const sourceIp = this.limitIp(match, address);
     const key = pathKey(match.site, sourceIp);
     const state = withinRule(
       match.rule,
@@ -157,7 +168,8 @@ export class MtaShaping {
   }
 
   /** Waits for a connection slot on the path; resolves with a release function. */
-  async connection(match: SiteMatch, sourceIp: string): Promise<() => void> {
+  async connection(match: SiteMatch, address: string): Promise<() => void> {
+    const sourceIp = this.limitIp(match, address);
     const key = pathKey(match.site, sourceIp);
     while ((this.active.get(key) ?? 0) >= this.path(match, sourceIp).maxConnections) {
       await new Promise<void>((resolve) =>
@@ -172,7 +184,8 @@ export class MtaShaping {
   }
 
   /** 0 when a message may be sent now on the path, else how long until its next slot. */
-  slot(match: SiteMatch, sourceIp: string, at = Date.now()): number {
+  slot(match: SiteMatch, address: string, at = Date.now()): number {
+    const sourceIp = this.limitIp(match, address);
     const key = pathKey(match.site, sourceIp);
     const state = this.path(match, sourceIp, at);
     let pacer = this.pacers.get(key);
@@ -188,14 +201,15 @@ export class MtaShaping {
   async observe(
     em: EntityManager,
     match: SiteMatch,
-    sourceIp: string,
+    address: string,
     signal: PathSignal,
     outcome: Outcome,
   ): Promise<void> {
+    const sourceIp = this.limitIp(match, address);
     const key = pathKey(match.site, sourceIp);
-    const { state, change } = adapt(match.rule, this.path(match, sourceIp, signal.at), signal);
+    const { state, change } = adapt(match.rule, this.path(match, address, signal.at), signal);
     this.paths.set(key, state);
-    await this.countHour(em, match.site, sourceIp, signal.at, outcome);
+    await this.countHour(em, match.site, address, signal.at, outcome);
     if (!change) return;
     await em.save('PathStateEntry', { site: match.site, sourceIp, state: JSON.stringify(state) });
     this.logger.warn({ site: match.site, source_ip: sourceIp, ...change }, `path limits ${change.direction}`);
@@ -248,7 +262,9 @@ export class MtaShaping {
         activeConnections: this.active.get(pathKey(state.site, state.sourceIp)) ?? 0,
         ceiling: rule ? { maxConnections: rule.maxConnections, messagesPerHour: rule.messagesPerHour } : null,
         history: history
-          .filter((h) => h.site === state.site && h.sourceIp === state.sourceIp)
+          .filter(
+            (h) => h.site === state.site && (state.sourceIp === 'shared' || h.sourceIp === state.sourceIp),
+          )
           .map((h) => ({
             hour: h.hour,
             accepted: Number(h.accepted),
