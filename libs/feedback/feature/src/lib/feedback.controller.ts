@@ -65,6 +65,26 @@ export class FeedbackController {
     return messageView(row);
   }
 
+  /**
+   * Replies no qualification rule matched ("Not defined"), most frequent first: the list to write
+   * new rules from.
+   */
+  @Get('replies/unqualified')
+  unqualified() {
+    return this.db.read((em) =>
+      em
+        .createQueryBuilder()
+        .select(['m.last_reply AS reply', 'COUNT(*) AS messages', 'MAX(m.updated_at) AS "lastSeen"'])
+        .from('FeedbackMessageLog', 'm')
+        .where("m.reason = 'NotDefined' AND m.last_reply IS NOT NULL")
+        .groupBy('m.last_reply')
+        .orderBy('messages', 'DESC')
+        .limit(500)
+        .getRawMany<{ reply: string; messages: number | string; lastSeen: string }>()
+        .then((rows) => rows.map((row) => ({ ...row, messages: Number(row.messages) }))),
+    );
+  }
+
   /** Drops and replays the read model (the `rebuild` entrypoint does the same from the CLI). */
   @Post('admin/rebuild')
   rebuild() {
