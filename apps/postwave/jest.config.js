@@ -4,4 +4,6 @@ module.exports = {
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'],
+  // End-to-end specs run the whole embedded app over real SMTP: seconds, not milliseconds.
+  testTimeout: 60000,
 };

@@ -43,18 +43,7 @@ export async function runService<S extends z.ZodType<PlatformEnv & { HTTP_PORT: 
 ): Promise<RunningService<z.infer<S>>> {
   const config = loadConfig(spec.envSchema, env) as z.infer<S>;
   startTelemetry({ serviceName: spec.name, traces: config.OTEL_TRACES_EXPORTER });
-  const logger = createLogger({
-    service: spec.name,
-    level: config.LOG_LEVEL,
-    instance: config.POSTWAVE_INSTANCE,
-  });
-  const platform = await openPlatform({
-    mode: platformMode(config),
-    clientId: config.KAFKA_CLIENT_ID ?? spec.name,
-    instance: config.POSTWAVE_INSTANCE,
-    logger,
-    entities: spec.entities,
-  });
+  const { logger, platform } = await openFor(spec.name, spec.entities, config);
   let stopExtra: () => Promise<void> = async () => undefined;
   let app: INestApplication | null = null;
   try {
@@ -138,22 +127,24 @@ export async function runTask<S extends z.ZodType<PlatformEnv>, T>(
   task: (platform: Platform) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(spec.envSchema, env) as PlatformEnv;
-  const logger = createLogger({
-    service: spec.name,
-    level: config.LOG_LEVEL,
-    instance: config.POSTWAVE_INSTANCE,
-  });
-  const platform = await openPlatform({
-    mode: platformMode(config),
-    clientId: config.KAFKA_CLIENT_ID ?? spec.name,
-    instance: config.POSTWAVE_INSTANCE,
-    logger,
-    entities: spec.entities,
-  });
+  const { logger, platform } = await openFor(spec.name, spec.entities, config);
   try {
     return await task(platform);
   } finally {
     await platform.close();
     logger.flush();
   }
+}
+
+/** The logger and the platform (database + event log) a service or task runs on. */
+async function openFor(name: string, entities: readonly EntitiesFor[], config: PlatformEnv) {
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL, instance: config.POSTWAVE_INSTANCE });
+  const platform = await openPlatform({
+    mode: platformMode(config),
+    clientId: config.KAFKA_CLIENT_ID ?? name,
+    instance: config.POSTWAVE_INSTANCE,
+    logger,
+    entities,
+  });
+  return { logger, platform };
 }
