@@ -9,6 +9,7 @@
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runService, type RunningService } from '@postwave/platform/runtime';
@@ -33,6 +34,8 @@ export interface RunParams {
   readonly profileFile: string | null;
   /** Count and time every SQLite statement of the measured phase. */
   readonly sqlStats: boolean;
+  /** Parent folder for the run's files (the orchestrator removes it even if this process is killed). */
+  readonly workDir: string;
 }
 
 export interface RunResult {
@@ -61,6 +64,10 @@ export interface RunResult {
   readonly cpuMsPerMsgDrain: number | null;
   readonly cpuUtilisation: number;
   readonly peakRssMb: number;
+  /** Event-loop delay over the measured phase: a stalled loop delays SMTP, HTTP and timers alike. */
+  readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** API requests retried after a network-level failure. */
+  readonly networkRetries: number;
   readonly eventsByType: Readonly<Record<string, number>>;
   /** Per second since the first POST: [second, planned, taken into account (spooled), sent]. */
   readonly timeline: ReadonlyArray<readonly [number, number, number, number]>;
@@ -85,7 +92,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<void> {
   const params = JSON.parse(process.argv[2] ?? '{}') as RunParams;
   const deadline = Date.now() + params.timeoutMs;
-  const dir = mkdtempSync(join(tmpdir(), `postwave-bench-${params.label}-`));
+  const dir = mkdtempSync(join(params.workDir || tmpdir(), `postwave-bench-${params.label}-`));
   let service: RunningService<EmbeddedConfig> | undefined;
   const samples: Sample[] = [];
   let peakRss = 0;
@@ -126,18 +133,24 @@ async function main(): Promise<void> {
     const postMs: number[] = [];
     const profiler = params.profileFile ? await startProfiler() : null;
     if (params.sqlStats) resetSqlStats();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const started = Date.now();
     sample();
     for (let first = 0, k = 0; first < params.count; first += params.perDelivery, k++) {
       const size = Math.min(params.perDelivery, params.count - first);
       const id = `bench-${params.label}-${k}`;
-      const created = await http('POST', `${api}/v1/deliveries`, {
+      const body = {
         deliveryId: id,
         label: `MTA benchmark ${params.label}`,
         approvalMode: 'Automatic',
         content: calibrated.content,
         recipients: Array.from({ length: size }, (_, i) => benchRecipient(first + i)),
-      });
+      };
+      // The idempotency key makes a retry after a dropped connection safe.
+      const created = await retried(() =>
+        http('POST', `${api}/v1/deliveries`, body, { 'idempotency-key': `create-${id}` }),
+      );
       if (created.status !== 201)
         throw new Error(`POST /v1/deliveries ${id} → ${created.status} ${JSON.stringify(created.body)}`);
       ids.push({ id, size });
@@ -150,7 +163,7 @@ async function main(): Promise<void> {
     let totals = { success: 0, errors: 0, pending: 0, taken: 0 };
     for (;;) {
       const summaries = await Promise.all(
-        ids.map(({ id }) => http<DeliverySummary>('GET', `${api}/v1/deliveries/${id}`)),
+        ids.map(({ id }) => retried(() => http<DeliverySummary>('GET', `${api}/v1/deliveries/${id}`))),
       );
       const settled = summaries.every((summary, i) => {
         if (summary.status !== 200) return false;
@@ -189,6 +202,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const finished = Date.now();
+    loopDelay.disable();
     sample();
     clearInterval(sampler);
     const sql = params.sqlStats ? sqlStats() : undefined;
@@ -266,6 +280,12 @@ async function main(): Promise<void> {
       cpuMsPerMsgEndToEnd: cpuMs(started, finished) / sent,
       cpuMsPerMsgDrain: drainMessages > 20 && drainMs > 0 ? cpuMs(drainFrom, lastSent) / drainMessages : null,
       cpuUtilisation: cpuMs(firstSent, lastSent) / windowMs,
+      eventLoopDelayMs: {
+        p50: loopDelay.percentile(50) / 1e6,
+        p99: loopDelay.percentile(99) / 1e6,
+        max: loopDelay.max / 1e6,
+      },
+      networkRetries,
       peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
       timeline: buckets.map((b) => [Number(b.second), Number(b.planned), Number(b.taken), Number(b.sent)]),
       eventsByType: Object.fromEntries(types.map((row) => [row.type, Number(row.n)])),
@@ -279,6 +299,23 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     await service?.close().catch((error: Error) => log(`[${params.label}] close failed: ${error.message}`));
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Retries a request that failed at the network level (the server drops kept-alive connections
+ * when its event loop stalls for seconds); counted in the result.
+ */
+let networkRetries = 0;
+async function retried<T>(request: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      networkRetries++;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   }
 }
 

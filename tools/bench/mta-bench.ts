@@ -138,6 +138,7 @@ async function main(): Promise<void> {
   timer.unref();
   process.once('SIGINT', () => abort('interrupted'));
   process.once('SIGTERM', () => abort('terminated'));
+  process.once('uncaughtException', (error) => abort(`failed: ${error.stack ?? error.message}`));
   const deadline = Date.now() + options.timeoutMs;
 
   try {
@@ -215,6 +216,7 @@ async function main(): Promise<void> {
         timeoutMs: Math.max(10_000, deadline - Date.now() - 15_000),
         env: options.env,
         sqlStats: options.sqlStats,
+        workDir: work,
         profileFile: options.profile ? join(profileDir, `mta-${size.label}.cpuprofile`) : null,
       };
       out();
@@ -321,6 +323,13 @@ function report(result: RunResult, sinkAccepted: number | null): void {
       ` ${fmt(result.cpuMsPerMsgEndToEnd, 3)} ms/msg end-to-end, ${fmt(result.cpuMsPerMsgDrain, 3)} ms/msg while draining`,
   );
   out(
+    `  event loop    delay p50 ${fmt(result.eventLoopDelayMs.p50, 1)} ms, p99 ${fmt(result.eventLoopDelayMs.p99)} ms, ` +
+      `max ${fmt(result.eventLoopDelayMs.max)} ms` +
+      (result.networkRetries
+        ? ` (${result.networkRetries} API requests retried after dropped connections)`
+        : ''),
+  );
+  out(
     `  memory        peak RSS ${fmt(result.peakRssMb)} MB; SQLite ${fmt(result.sqliteBytes / 1024 / 1024, 1)} MB`,
   );
   out(
@@ -350,8 +359,15 @@ function runChild(params: RunParams, children: Set<ChildProcess>): Promise<RunRe
     child.once('exit', (code, signal) => {
       children.delete(child);
       const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      if (code === 0 && line)
-        return resolvePromise(JSON.parse(line.slice('BENCH_RESULT '.length)) as RunResult);
+      if (code === 0 && line) {
+        try {
+          return resolvePromise(JSON.parse(line.slice('BENCH_RESULT '.length)) as RunResult);
+        } catch (error) {
+          return reject(
+            new Error(`the ${params.label} run printed an unreadable result: ${(error as Error).message}`),
+          );
+        }
+      }
       reject(new Error(`the ${params.label} run failed (exit ${code ?? signal}); see its output above`));
     });
   });
