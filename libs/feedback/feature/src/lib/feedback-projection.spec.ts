@@ -200,13 +200,14 @@ describe('feedback projection on the embedded event log', () => {
     ]);
   });
 
-  it('changes nothing when the group receives the same events again through the embedded log', async () => {
+  it('changes nothing when the same events are applied again (a live group catching up after a replay)', async () => {
     const envelopes = wholeDelivery();
     await platform.eventLog.publish(envelopes);
     await project();
     const before = await snapshot();
 
-    // A live subscription of the same group starts at offset zero: every event is redelivered.
+    // A live subscription of the same group starts at offset zero: every event is applied again,
+    // and the projection is idempotent by its status precedence.
     const handledAgain: string[] = [];
     await platform.eventLog.subscribe({
       group: FEEDBACK_GROUP,
@@ -223,7 +224,7 @@ describe('feedback projection on the embedded event log', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
 
-    expect(handledAgain).toEqual([]);
+    expect(handledAgain).toHaveLength(envelopes.length);
     expect(await snapshot()).toEqual(before);
   });
 

@@ -15,7 +15,7 @@ import {
   type ConsumedEnvelope,
   type EventLog,
 } from '@postwave/platform/eventing';
-import type { Database } from '@postwave/platform/persistence';
+import { sqlFor, type Database } from '@postwave/platform/persistence';
 import type { EntityManager } from 'typeorm';
 import type { DeliveryRow } from './feedback.entities';
 
@@ -30,6 +30,19 @@ const COUNT_COLUMNS: Record<MessageStatus, keyof DeliveryRow> = {
   Ignored: 'ignored',
   Canceled: 'canceled',
 };
+
+/** Count columns of fb_delivery by status, for relative updates. */
+const COUNT_SQL: Record<MessageStatus, string> = {
+  Pending: 'pending',
+  TakenIntoAccount: 'taken_into_account',
+  Sent: 'sent',
+  Failed: 'failed',
+  Ignored: 'ignored',
+  Canceled: 'canceled',
+};
+
+const LOG_COLUMNS = `message_id AS "messageId", delivery_id AS "deliveryId", address, status, failure_type AS "failureType",
+  reason, reason_code AS "reasonCode", last_reply AS "lastReply", attempts, updated_at AS "updatedAt"`;
 
 const emptyDelivery = (deliveryId: string): DeliveryRow => ({
   deliveryId,
@@ -128,22 +141,50 @@ export class FeedbackProjection {
     em: EntityManager,
     envelope: Parameters<typeof evolveMessageLog>[1] & ConsumedEnvelope,
   ): Promise<void> {
-    const current = await em.findOne<MessageLog>('FeedbackMessageLog', {
-      where: { messageId: envelope.data.messageId },
-    });
-    const next = evolveMessageLog(current, envelope, envelope.time);
+    // The hottest path of the projection (several events per message): plain SQL, no ORM.
+    const [current] = (await em.query(
+      sqlFor(em, `SELECT ${LOG_COLUMNS} FROM fb_message_log WHERE message_id = ?`),
+      [envelope.data.messageId],
+    )) as MessageLog[];
+    const next = evolveMessageLog(current ?? null, envelope, envelope.time);
     if (next === current) return;
-    await em.save('FeedbackMessageLog', { ...next });
-    if (current?.status !== next.status) {
-      await this.updateDelivery(em, next.deliveryId, (row) => {
-        const counts = shiftCounts(countsOf(row), current?.status ?? null, next.status);
-        const updated = { ...row };
-        for (const [status, column] of Object.entries(COUNT_COLUMNS)) {
-          (updated as Record<string, unknown>)[column] = counts[status as MessageStatus];
-        }
-        return updated;
-      });
-    }
+    const values = [
+      next.messageId,
+      next.deliveryId,
+      next.address,
+      next.status,
+      next.failureType,
+      next.reason,
+      next.reasonCode,
+      next.lastReply,
+      next.attempts,
+      next.updatedAt,
+    ];
+    await em.query(
+      sqlFor(
+        em,
+        `INSERT INTO fb_message_log (message_id, delivery_id, address, status, failure_type, reason, reason_code, last_reply, attempts, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (message_id) DO UPDATE SET address = excluded.address, status = excluded.status,
+           failure_type = excluded.failure_type, reason = excluded.reason, reason_code = excluded.reason_code,
+           last_reply = excluded.last_reply, attempts = excluded.attempts, updated_at = excluded.updated_at`,
+      ),
+      values,
+    );
+    if (current?.status === next.status) return;
+    await em.query(
+      sqlFor(
+        em,
+        `INSERT INTO fb_delivery (delivery_id, state, targeted, pending, taken_into_account, sent, failed, ignored, canceled)
+         VALUES (?, 'Unknown', 0, 0, 0, 0, 0, 0, 0) ON CONFLICT (delivery_id) DO NOTHING`,
+      ),
+      [next.deliveryId],
+    );
+    const to = COUNT_SQL[next.status];
+    const moves = current ? `${COUNT_SQL[current.status]} = ${COUNT_SQL[current.status]} - 1, ` : '';
+    await em.query(sqlFor(em, `UPDATE fb_delivery SET ${moves}${to} = ${to} + 1 WHERE delivery_id = ?`), [
+      next.deliveryId,
+    ]);
   }
 
   private async updateDelivery(

@@ -3,11 +3,13 @@ import { isCommandType, isEventType, topicOf, type Envelope, type Topic } from '
 import type { Database } from '@postwave/platform/persistence';
 import type { Logger } from '@postwave/platform/observability';
 import type { EntityManager } from 'typeorm';
-import { decodeStored } from './stored-envelope';
+import { decodeStored, type Decoded } from './stored-envelope';
 import { firstDelivery } from './inbox';
 import type { ConsumedEvent, EventLog, SubscribeOptions, Subscription } from './event-log.port';
 
-const BATCH = 500;
+const BATCH = 200;
+const INSERT_CHUNK = 100;
+const DECODE_CACHE = 4000;
 const IDLE_POLL_MS = 25;
 const RETRY_MS = 500;
 
@@ -26,6 +28,7 @@ export class EmbeddedEventLog implements EventLog {
   readonly kind = 'embedded' as const;
   private readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<EmbeddedSubscription>();
+  private readonly decoded = new Map<number, Decoded>();
 
   constructor(
     private readonly db: Database,
@@ -40,27 +43,39 @@ export class EmbeddedEventLog implements EventLog {
 
   async appendIn(em: EntityManager, envelopes: readonly Envelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    const rows = envelopes.map((envelope) => ({
-      topic: topicFor(envelope),
-      key: envelope.subject,
-      eventId: envelope.id,
-      type: envelope.type,
-      envelope: JSON.stringify(envelope),
-    }));
-    for (let i = 0; i < rows.length; i += BATCH) {
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into('EventLogEntry')
-        .values(rows.slice(i, i + BATCH))
-        .execute();
+    // Constant SQL per chunk size: better-sqlite3 reuses the prepared statement.
+    for (let i = 0; i < envelopes.length; i += INSERT_CHUNK) {
+      const chunk = envelopes.slice(i, i + INSERT_CHUNK);
+      const params = chunk.flatMap((envelope) => [
+        topicFor(envelope),
+        envelope.subject,
+        envelope.id,
+        envelope.type,
+        JSON.stringify(envelope),
+      ]);
+      await em.query(
+        `INSERT INTO event_log (topic, "key", event_id, type, envelope) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        params,
+      );
     }
     // Wake pollers once the caller's transaction has had a chance to commit.
-    setImmediate(() => this.appended.emit('appended'));
+    this.wakeSoon();
   }
 
   publish(envelopes: readonly Envelope[]): Promise<void> {
     return this.db.transaction((em) => this.appendIn(em, envelopes));
+  }
+
+  private wakePending = false;
+
+  /** One wake-up per burst of appends, so pollers fetch bigger batches. */
+  private wakeSoon(): void {
+    if (this.wakePending) return;
+    this.wakePending = true;
+    setImmediate(() => {
+      this.wakePending = false;
+      this.appended.emit('appended');
+    });
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -87,7 +102,7 @@ export class EmbeddedEventLog implements EventLog {
     let position = 0;
     let count = 0;
     while (position < end) {
-      const rows = await this.db.read((em) => this.fetch(em, options.topics, position, end));
+      const rows = await this.db.read((em) => this.fetch(em, options.topics, position, end, options.types));
       if (rows.length === 0) break;
       count += await this.handleBatch(rows, options, null);
       position = Number(rows[rows.length - 1]?.seq);
@@ -112,15 +127,13 @@ export class EmbeddedEventLog implements EventLog {
     topics: readonly Topic[],
     after: number,
     upTo = Number.MAX_SAFE_INTEGER,
+    types?: readonly string[],
   ): Promise<LogRow[]> {
-    return em
-      .createQueryBuilder()
-      .select(['e.seq AS seq', 'e.topic AS topic', 'e.envelope AS envelope'])
-      .from('EventLogEntry', 'e')
-      .where('e.seq > :after AND e.seq <= :upTo AND e.topic IN (:...topics)', { after, upTo, topics })
-      .orderBy('e.seq', 'ASC')
-      .limit(BATCH)
-      .getRawMany<LogRow>();
+    const typeFilter = types?.length ? ` AND type IN (${types.map(() => '?').join(', ')})` : '';
+    return em.query(
+      `SELECT seq, topic, envelope FROM event_log WHERE seq > ? AND seq <= ? AND topic IN (${topics.map(() => '?').join(', ')})${typeFilter} ORDER BY seq LIMIT ${BATCH}`,
+      [after, upTo, ...topics, ...(types ?? [])],
+    );
   }
 
   /**
@@ -137,18 +150,18 @@ export class EmbeddedEventLog implements EventLog {
       let handled = 0;
       for (const row of rows) {
         const event = this.decode(row);
-        if (!event || !(await firstDelivery(em, options.group, event.envelope.id))) continue;
+        // A live group commits its offset with the handler's writes, so it never sees an event twice
+        // and needs no inbox; a replay (commitOffset null) shares the live group's inbox instead.
+        if (!event || (commitOffset === null && !(await firstDelivery(em, options.group, event.envelope.id))))
+          continue;
         await options.handle(event, tx);
         handled++;
       }
       if (commitOffset !== null) {
-        await em
-          .createQueryBuilder()
-          .insert()
-          .into('ConsumerOffset')
-          .values({ groupId: options.group, seq: commitOffset })
-          .orUpdate(['seq'], ['group_id'])
-          .execute();
+        await em.query(
+          'INSERT INTO consumer_offset (group_id, seq) VALUES (?, ?) ON CONFLICT (group_id) DO UPDATE SET seq = excluded.seq',
+          [options.group, commitOffset],
+        );
       }
       return handled;
     });
@@ -168,7 +181,14 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   private decode(row: LogRow): ConsumedEvent | null {
-    const decoded = decodeStored(row.envelope);
+    const seq = Number(row.seq);
+    let decoded = this.decoded.get(seq);
+    if (!decoded) {
+      decoded = decodeStored(row.envelope);
+      // Several groups read the same rows close together: decode and validate each once.
+      if (this.decoded.size >= DECODE_CACHE) this.decoded.delete(this.decoded.keys().next().value!);
+      this.decoded.set(seq, decoded);
+    }
     if (!decoded.ok) {
       // A record that breaks the contract cannot be handled by any retry: log it and move on.
       this.logger.error(
@@ -207,11 +227,15 @@ class EmbeddedSubscription {
     let offset = await this.log.committedOffset(this.options.group);
     while (this.running) {
       try {
-        const rows = await this.log['db'].read((em) => this.log.fetch(em, this.options.topics, offset));
+        const rows = await this.log['db'].read((em) =>
+          this.log.fetch(em, this.options.topics, offset, undefined, this.options.types),
+        );
         if (rows.length > 0) {
           const last = Number(rows[rows.length - 1]?.seq);
           await this.log.handleBatch(rows, this.options, last);
           offset = last;
+          // better-sqlite3 is synchronous: let HTTP requests and other groups in between batches.
+          await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
         await this.sleep(IDLE_POLL_MS);

@@ -25,6 +25,8 @@ export const OnEvent = (group: string, ...types: Array<EventType | CommandType>)
  */
 export class EventLogTransport extends Server implements CustomTransportStrategy {
   private readonly subscriptions: Subscription[] = [];
+  /** Nest's pattern lookup parses and throws on every call: resolve each pattern once. */
+  private readonly handlers = new Map<string, ReturnType<Server['getHandlerByPattern']>>();
 
   constructor(
     private readonly eventLog: EventLog,
@@ -41,6 +43,7 @@ export class EventLogTransport extends Server implements CustomTransportStrategy
           await this.eventLog.subscribe({
             group,
             topics,
+            types: [...types],
             handle: (event, tx) => this.dispatch(group, event, tx),
           }),
         );
@@ -65,7 +68,9 @@ export class EventLogTransport extends Server implements CustomTransportStrategy
   }
 
   private async dispatch(group: string, event: ConsumedEvent, tx: EventTx): Promise<void> {
-    const handler = this.getHandlerByPattern(`${group}${SEPARATOR}${event.envelope.type}`);
+    const pattern = `${group}${SEPARATOR}${event.envelope.type}`;
+    let handler = this.handlers.get(pattern);
+    if (handler === undefined) this.handlers.set(pattern, (handler = this.getHandlerByPattern(pattern)));
     if (!handler) return;
     const context: EventContext = { event, tx };
     const fields = {

@@ -22,6 +22,8 @@ export interface SubscribeOptions {
   /** Consumer group: each group sees every event once; a new group starts from the beginning. */
   readonly group: string;
   readonly topics: readonly Topic[];
+  /** The event types the group handles; others are skipped without being decoded (all when absent). */
+  readonly types?: readonly string[];
   readonly handle: EventHandler;
 }
 

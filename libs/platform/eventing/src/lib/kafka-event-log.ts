@@ -152,6 +152,8 @@ export class KafkaEventLog implements EventLog {
       const tx = { em, emit: (envelopes: readonly Envelope[]) => this.appendIn(em, envelopes) };
       let count = 0;
       for (const message of batch.messages) {
+        const type = message.headers?.['ce_type']?.toString();
+        if (options.types && type && !options.types.includes(type)) continue;
         const decoded = decodeStored(JSON.stringify(fromKafkaMessage(message)));
         if (!decoded.ok) {
           this.logger.error(

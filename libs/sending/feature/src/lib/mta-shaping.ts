@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Fact } from '@postwave/contracts';
 import type { Logger } from '@postwave/platform/observability';
-import type { Database } from '@postwave/platform/persistence';
+import { sqlFor, type Database } from '@postwave/platform/persistence';
 import {
   adapt,
   DEFAULT_MX_RULES,
@@ -283,10 +283,15 @@ export class MtaShaping {
     at: number,
     outcome: Outcome,
   ): Promise<void> {
-    const hour = hourOf(at);
-    const row = await em.findOne<HourRow>('SiteHourEntry', { where: { site, sourceIp, hour } });
-    const next = row ?? { site, sourceIp, hour, accepted: 0, deferred: 0, bounced: 0 };
-    next[outcome] = Number(next[outcome]) + 1;
-    await em.save('SiteHourEntry', next);
+    const counts = { accepted: 0, deferred: 0, bounced: 0, [outcome]: 1 };
+    await em.query(
+      sqlFor(
+        em,
+        `INSERT INTO mta_site_hour (site, source_ip, hour, accepted, deferred, bounced) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (site, source_ip, hour) DO UPDATE SET accepted = mta_site_hour.accepted + excluded.accepted,
+           deferred = mta_site_hour.deferred + excluded.deferred, bounced = mta_site_hour.bounced + excluded.bounced`,
+      ),
+      [site, sourceIp, hourOf(at), counts.accepted, counts.deferred, counts.bounced],
+    );
   }
 }

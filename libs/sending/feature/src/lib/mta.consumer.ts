@@ -82,8 +82,6 @@ export class MtaConsumer {
       },
       async () => {
         const traceparent = traceparentOf() ?? envelope.traceparent ?? null;
-        // The same message planned twice (a replayed command) is spooled and announced once.
-        if (await tx.em.findOne('SpoolEntry', { where: { messageId: data.messageId } })) return;
         const control = await tx.em.findOne<{ deliveryId: string; state: string }>('DeliveryControlEntry', {
           where: { deliveryId: data.deliveryId },
         });
@@ -107,7 +105,8 @@ export class MtaConsumer {
           );
           return;
         }
-        await tx.em.insert('SpoolEntry', {
+        // The same message planned twice (a replayed command) is spooled and announced once.
+        const added = await this.worker.spool(tx.em, {
           messageId: data.messageId,
           deliveryId: data.deliveryId,
           address: data.address,
@@ -120,6 +119,7 @@ export class MtaConsumer {
           correlationId: envelope.correlationid,
           traceparent,
         });
+        if (!added) return;
         await tx.emit(
           this.envelopes.wrap(
             [

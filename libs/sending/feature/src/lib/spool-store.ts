@@ -1,5 +1,5 @@
 import type { DeliveryContent } from '@postwave/contracts';
-import type { Database } from '@postwave/platform/persistence';
+import { sqlFor, type Database } from '@postwave/platform/persistence';
 import { In, type EntityManager } from 'typeorm';
 import type { SpoolRow } from './sending.entities';
 
@@ -53,18 +53,50 @@ export class SpoolStore {
 
   /** Records an attempt: done, or queued again for `retryAt`; the lease is dropped either way. */
   async settle(em: EntityManager, row: SpoolRow, retryAt: Date | null): Promise<void> {
-    await em.update(
-      'SpoolEntry',
-      { messageId: row.messageId },
-      {
-        state: retryAt ? 'queued' : 'done',
-        attempts: row.attempts,
-        lastReply: row.lastReply,
-        nextAttemptAt: (retryAt ?? new Date()).toISOString(),
-        leaseOwner: null,
-        leaseUntil: null,
-      },
+    await em.query(
+      sqlFor(
+        em,
+        'UPDATE mta_spool SET state = ?, attempts = ?, last_reply = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE message_id = ?',
+      ),
+      [
+        retryAt ? 'queued' : 'done',
+        row.attempts,
+        row.lastReply,
+        (retryAt ?? new Date()).toISOString(),
+        row.messageId,
+      ],
     );
+  }
+
+  /**
+   * Spools a planned message unless it is already there (a replayed command plans the same id);
+   * true when this call added it.
+   */
+  async add(
+    em: EntityManager,
+    row: Omit<SpoolRow, 'leaseOwner' | 'leaseUntil' | 'lastReply'>,
+  ): Promise<boolean> {
+    const inserted: unknown[] = await em.query(
+      sqlFor(
+        em,
+        `INSERT INTO mta_spool (message_id, delivery_id, address, domain, attributes, valid_until, state, attempts, next_attempt_at, correlation_id, traceparent)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
+      ),
+      [
+        row.messageId,
+        row.deliveryId,
+        row.address,
+        row.domain,
+        row.attributes,
+        row.validUntil,
+        row.state,
+        row.attempts,
+        row.nextAttemptAt,
+        row.correlationId,
+        row.traceparent,
+      ],
+    );
+    return inserted.length > 0;
   }
 
   /** Puts messages back in the queue for later without counting an attempt. */

@@ -108,6 +108,10 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     await this.loop;
   }
 
+  spool(em: Parameters<SpoolStore['add']>[0], row: Parameters<SpoolStore['add']>[1]): Promise<boolean> {
+    return this.store.add(em, row);
+  }
+
   cancelQueued(em: Parameters<SpoolStore['cancelQueued']>[0], deliveryId: string) {
     this.controlsReadAt = 0;
     return this.store.cancelQueued(em, deliveryId, new Date());
