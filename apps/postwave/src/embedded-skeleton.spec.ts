@@ -171,6 +171,24 @@ describe('the embedded default sends a delivery end to end', () => {
     expect((await http('GET', `${api}/v1/deliveries/skeleton-bad/plan`)).status).toBe(404);
   });
 
+  it('takes large inline audiences, and answers 413 naming the limit when a body is too large', async () => {
+    const recipients = Array.from({ length: 3000 }, (_, i) => ({
+      address: `reader${i}@big.sim`,
+      attributes: { firstName: `R${i}`, code: 'X' },
+    }));
+    const big = await http<{ delivery: { report: { toDeliver: number } } }>('POST', `${api}/v1/deliveries`, {
+      ...skeletonDelivery('skeleton-big'),
+      recipients,
+    });
+    expect(big.status).toBe(201);
+    expect(big.body.delivery.report.toDeliver).toBe(3000);
+    const tooLarge = await http<{ error: string }>('POST', `${api}/v1/deliveries`, {
+      padding: 'x'.repeat(65 * 1024 * 1024),
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error).toMatch(/too large/i);
+  });
+
   it('answers a repeated command id with the first outcome instead of acting twice', async () => {
     const body = skeletonDelivery('skeleton-idem');
     const first = await http<{ commandId: string }>('POST', `${api}/v1/deliveries`, body, {

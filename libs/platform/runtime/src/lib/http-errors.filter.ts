@@ -19,6 +19,17 @@ export class HttpErrorsFilter implements ExceptionFilter {
       response.status(error.getStatus()).json(typeof body === 'string' ? { error: body } : body);
       return;
     }
+    // body-parser's own errors (too large, bad JSON, bad charset) carry their 4xx status.
+    const status = (error as { status?: unknown; type?: unknown } | null)?.status;
+    if (
+      typeof status === 'number' &&
+      status >= 400 &&
+      status < 500 &&
+      typeof (error as { type?: unknown }).type === 'string'
+    ) {
+      response.status(status).json({ error: (error as Error).message });
+      return;
+    }
     this.logger.error({ err: error }, 'unhandled error in HTTP handler');
     response.status(500).json({ error: 'internal error' });
   }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig, platformMode, type PlatformEnv } from '@postwave/platform/config';
 import {
   EventLogTransport,
@@ -55,10 +56,14 @@ export async function runService<S extends z.ZodType<PlatformEnv & { HTTP_PORT: 
     })
     class ServiceModule {}
 
-    app = await NestFactory.create(ServiceModule, {
+    const express = await NestFactory.create<NestExpressApplication>(ServiceModule, {
+      bodyParser: false,
       logger: new NestPinoLogger(logger),
       abortOnError: false,
     });
+    app = express;
+    // Inline deliveries may carry up to 100,000 recipients: allow bodies that large.
+    express.useBodyParser('json', { limit: '64mb' });
     app.useGlobalFilters(new HttpErrorsFilter(logger));
     app.connectMicroservice(
       { strategy: new EventLogTransport(platform.eventLog, logger) },
