@@ -4,3 +4,4 @@ export * from './lib/bounce.entities';
 export * from './lib/bounce.module';
 export * from './lib/inbound-listener';
 export * from './lib/bounce-config';
+export * from './lib/unsubscribes';

@@ -9,6 +9,7 @@ import {
 } from './delivery-events';
 import {
   AddressQuarantinedV1,
+  AddressUnsubscribedV1,
   MessageBouncedV1,
   MessageCanceledV1,
   MessageDeferredV1,
@@ -45,6 +46,7 @@ export const EVENT_CATALOGUE = {
   'postwave.message.bounced.v1': { topic: TOPICS.messageEvents, schema: MessageBouncedV1 },
   'postwave.message.canceled.v1': { topic: TOPICS.messageEvents, schema: MessageCanceledV1 },
   'postwave.address.quarantined.v1': { topic: TOPICS.addressEvents, schema: AddressQuarantinedV1 },
+  'postwave.address.unsubscribed.v1': { topic: TOPICS.addressEvents, schema: AddressUnsubscribedV1 },
   'postwave.mta.path-limits-changed.v1': { topic: TOPICS.mtaEvents, schema: PathLimitsChangedV1 },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
 

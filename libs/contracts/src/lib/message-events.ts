@@ -87,6 +87,15 @@ export const AddressQuarantinedV1 = z.object({
   at: z.string(),
 });
 
+/** The recipient asked to receive no more mail (List-Unsubscribe mailto or one-click). */
+export const AddressUnsubscribedV1 = z.object({
+  address: z.string(),
+  messageId: z.string(),
+  deliveryId: z.string(),
+  via: z.enum(['mailto', 'one-click']),
+  at: z.string(),
+});
+
 const Limits = z.object({ maxConnections: z.number().int(), messagesPerHour: z.number().int() });
 
 /** The adaptive controller changed a delivery path's live limits (site × source IP). */

@@ -24,3 +24,22 @@ export function parseVerpAddress(address: string, secret: string): string | null
   const expected = Buffer.from(tagOf(messageId, secret));
   return tag.length === expected.length && timingSafeEqual(tag, expected) ? messageId : null;
 }
+
+/** The token of a one-click unsubscribe link: the message id and its HMAC tag. */
+export function unsubscribeToken(messageId: string, secret: string): string {
+  return `${messageId}.${tagOf(messageId, secret)}`;
+}
+
+export function parseUnsubscribeToken(token: string, secret: string): string | null {
+  const dot = token.lastIndexOf('.');
+  if (dot <= 0) return null;
+  const messageId = token.slice(0, dot);
+  const tag = Buffer.from(token.slice(dot + 1).toLowerCase());
+  const expected = Buffer.from(tagOf(messageId, secret));
+  return tag.length === expected.length && timingSafeEqual(tag, expected) ? messageId : null;
+}
+
+/** The part before `+` of a VERP local part: `b` for bounces, `unsubscribe` for List-Unsubscribe mail. */
+export function verpPrefix(address: string): string {
+  return (address.trim().replace(/^<|>$/g, '').split('@')[0] ?? '').split('+')[0]!.toLowerCase();
+}

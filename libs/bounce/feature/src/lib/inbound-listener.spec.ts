@@ -6,6 +6,7 @@ import { Database } from '@postwave/platform/persistence';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { BounceOptions } from './bounce-options';
 import { bounceEntities } from './bounce.entities';
+import { Unsubscribes } from './unsubscribes';
 import { InboundListener } from './inbound-listener';
 
 const SECRET = 'verp-secret-for-the-bounce-tests';
@@ -110,7 +111,13 @@ describe('InboundListener', () => {
   }
 
   const start = async (overrides: Partial<BounceOptions> = {}) => {
-    const started = new InboundListener({ ...options, ...overrides }, db, eventLog, logger);
+    const started = new InboundListener(
+      { ...options, ...overrides },
+      db,
+      eventLog,
+      logger,
+      new Unsubscribes(db, eventLog),
+    );
     listener = started;
     await started.onApplicationBootstrap();
     return started.port!;

@@ -8,7 +8,7 @@ import {
   qualifyDsnRecipient,
   type InboundQualification,
 } from '@postwave/bounce/domain';
-import { parseVerpAddress } from '@postwave/contracts';
+import { parseVerpAddress, verpPrefix } from '@postwave/contracts';
 import { DATABASE, EVENT_LOG, EnvelopeFactory, LOGGER, type EventLog } from '@postwave/platform/eventing';
 import type { Logger } from '@postwave/platform/observability';
 import type { Database } from '@postwave/platform/persistence';
@@ -16,6 +16,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { BOUNCE_OPTIONS, type BounceOptions } from './bounce-options';
 import type { BounceMessageRow } from './bounce.entities';
+import { Unsubscribes } from './unsubscribes';
 
 /**
  * The SMTP listener bounces come back to. RCPT is accepted only for VERP addresses whose tag
@@ -33,6 +34,7 @@ export class InboundListener implements OnApplicationBootstrap, OnApplicationShu
     @Inject(DATABASE) private readonly db: Database,
     @Inject(EVENT_LOG) private readonly eventLog: EventLog,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(Unsubscribes) private readonly unsubscribes: Unsubscribes,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -91,9 +93,21 @@ export class InboundListener implements OnApplicationBootstrap, OnApplicationShu
     if (size > this.options.maxSize || stream.sizeExceeded) return false;
     const raw = Buffer.concat(chunks);
     const parsed = await simpleParser(raw);
+    const unsubscribes = session.envelope.rcptTo.filter((rcpt) => verpPrefix(rcpt.address) === 'unsubscribe');
+    if (unsubscribes.length > 0) {
+      // List-Unsubscribe by mail: the address itself is the request, whatever the message says.
+      await this.unsubscribes.record(
+        unsubscribes
+          .map((rcpt) => parseVerpAddress(rcpt.address, this.options.verpSecret))
+          .filter((id): id is string => id !== null),
+        'mailto',
+      );
+    }
     const messageIds = session.envelope.rcptTo
+      .filter((rcpt) => verpPrefix(rcpt.address) !== 'unsubscribe')
       .map((rcpt) => parseVerpAddress(rcpt.address, this.options.verpSecret))
       .filter((id): id is string => id !== null);
+    if (messageIds.length === 0) return true;
     const qualifications = qualifyReport(raw.toString('utf8'), parsed);
     if (qualifications.length === 0) return true;
     await this.db.transaction(async (em) => {

@@ -196,7 +196,7 @@ describe('planner commands on the embedded platform', () => {
     const handled = await platform.eventLog.replay({
       group: PLANNER_GROUP,
       topics: [TOPICS.addressEvents],
-      handle: (event, tx) => consumer.quarantined({ event, tx }),
+      handle: (event, tx) => consumer.addressStatus({ event, tx }),
     });
     expect(handled).toBe(1);
 

@@ -32,9 +32,13 @@ export class PlannerConsumer {
     );
   }
 
-  @OnEvent(PLANNER_GROUP, 'postwave.address.quarantined.v1')
-  async quarantined(@Payload() { event, tx }: EventContext) {
-    if (event.envelope.type !== 'postwave.address.quarantined.v1') return;
-    await tx.em.save('PlannerAddressStatus', { address: event.envelope.data.address, reason: 'Quarantined' });
+  @OnEvent(PLANNER_GROUP, 'postwave.address.quarantined.v1', 'postwave.address.unsubscribed.v1')
+  async addressStatus(@Payload() { event, tx }: EventContext) {
+    const { envelope } = event;
+    if (envelope.type === 'postwave.address.quarantined.v1') {
+      await tx.em.save('PlannerAddressStatus', { address: envelope.data.address, reason: 'Quarantined' });
+    } else if (envelope.type === 'postwave.address.unsubscribed.v1') {
+      await tx.em.save('PlannerAddressStatus', { address: envelope.data.address, reason: 'Unsubscribed' });
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { CompiledContent, type Attributes } from '@postwave/content';
-import { verpAddress, type DeliveryContent } from '@postwave/contracts';
+import { unsubscribeToken, verpAddress, type DeliveryContent } from '@postwave/contracts';
 import { dkimSign } from 'mailauth/lib/dkim/sign';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { DkimKeyring } from './dkim-keyring';
@@ -51,7 +51,7 @@ export class MessageBuilder {
     const mailFrom = verpAddress(message.messageId, this.settings.verpSecret, returnDomain);
     const unsubscribeMailto = `mailto:${verpAddress(message.messageId, this.settings.verpSecret, returnDomain, 'unsubscribe')}`;
     const unsubscribeHttps = this.settings.unsubscribeUrl
-      ? `${this.settings.unsubscribeUrl.replace(/\/$/, '')}/${message.messageId}`
+      ? `${this.settings.unsubscribeUrl.replace(/\/$/, '')}/${unsubscribeToken(message.messageId, this.settings.verpSecret)}`
       : null;
     const headers: Record<string, string> = {
       'X-Postwave-Message-Id': message.messageId,
