@@ -4,7 +4,6 @@ import {
   deliveryKpis,
   evolveMessageLog,
   MESSAGE_LOG_EVENTS,
-  shiftCounts,
   type MessageLog,
   type StatusCounts,
 } from '@postwave/feedback/domain';
@@ -21,15 +20,6 @@ import type { DeliveryRow } from './feedback.entities';
 
 export const FEEDBACK_GROUP = 'feedback-projector';
 export const FEEDBACK_TOPICS: readonly Topic[] = [TOPICS.deliveryEvents, TOPICS.messageEvents];
-
-const COUNT_COLUMNS: Record<MessageStatus, keyof DeliveryRow> = {
-  Pending: 'pending',
-  TakenIntoAccount: 'takenIntoAccount',
-  Sent: 'sent',
-  Failed: 'failed',
-  Ignored: 'ignored',
-  Canceled: 'canceled',
-};
 
 /** Count columns of fb_delivery by status, for relative updates. */
 const COUNT_SQL: Record<MessageStatus, string> = {

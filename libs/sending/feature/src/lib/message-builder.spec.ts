@@ -2,7 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseVerpAddress, type DeliveryContent } from '@postwave/contracts';
+import {
+  parseUnsubscribeToken,
+  parseVerpAddress,
+  unsubscribeToken,
+  type DeliveryContent,
+} from '@postwave/contracts';
 import { createLogger } from '@postwave/platform/observability';
 import { simpleParser } from 'mailparser';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
@@ -127,7 +132,11 @@ describe('MessageBuilder', () => {
     const links = (header(message.raw, 'List-Unsubscribe') ?? '').split(/,\s*/);
     expect(links).toHaveLength(2);
     expect(links[0]).toMatch(/^<mailto:unsubscribe\+/);
-    expect(links[1]).toBe(`<https://unsub.example.com/u/${MESSAGE_ID}>`);
+    // The link carries the message id with its HMAC tag, so nobody can unsubscribe others by guessing ids.
+    expect(links[1]).toBe(`<https://unsub.example.com/u/${unsubscribeToken(MESSAGE_ID, SECRET)}>`);
+    expect(parseUnsubscribeToken(links[1]!.slice('<https://unsub.example.com/u/'.length, -1), SECRET)).toBe(
+      MESSAGE_ID,
+    );
     expect(header(message.raw, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
   });
 
