@@ -195,42 +195,49 @@ export class MtaShaping {
   }
 
   /**
-   * Feeds one answer into the path's controller and the site's hourly history, in the caller's
-   * transaction; a limit change is persisted and recorded as an event.
+   * Feeds one answer into the path's controller and returns the work to persist it (hourly
+   * history; a limit change is saved and recorded as an event) in the caller's transaction.
    */
-  async observe(
-    em: EntityManager,
+  observe(
     match: SiteMatch,
     address: string,
     signal: PathSignal,
     outcome: Outcome,
-  ): Promise<void> {
+  ): (em: EntityManager) => Promise<void> {
+    // The live limits change now, so the very next send on the path sees a suspension; what is
+    // persisted (history, learned state, the change event) is written with the attempt's outcome.
     const sourceIp = this.limitIp(match, address);
     const key = pathKey(match.site, sourceIp);
     const { state, change } = adapt(match.rule, this.path(match, address, signal.at), signal);
     this.paths.set(key, state);
-    await this.countHour(em, match.site, address, signal.at, outcome);
-    if (!change) return;
-    await em.save('PathStateEntry', { site: match.site, sourceIp, state: JSON.stringify(state) });
-    this.logger.warn({ site: match.site, source_ip: sourceIp, ...change }, `path limits ${change.direction}`);
-    await this.emit(em, [
-      {
-        type: 'postwave.mta.path-limits-changed.v1',
-        subject: match.site,
-        data: {
-          site: match.site,
-          sourceIp,
-          ruleId: match.rule.id,
-          direction: change.direction,
-          before: change.before,
-          after: change.after,
-          suspendedUntil:
-            change.suspendedUntil === null ? null : new Date(change.suspendedUntil).toISOString(),
-          cause: change.cause,
-          at: new Date(signal.at).toISOString(),
+    if (change)
+      this.logger.warn(
+        { site: match.site, source_ip: sourceIp, ...change },
+        `path limits ${change.direction}`,
+      );
+    return async (em) => {
+      await this.countHour(em, match.site, address, signal.at, outcome);
+      if (!change) return;
+      await em.save('PathStateEntry', { site: match.site, sourceIp, state: JSON.stringify(state) });
+      await this.emit(em, [
+        {
+          type: 'postwave.mta.path-limits-changed.v1',
+          subject: match.site,
+          data: {
+            site: match.site,
+            sourceIp,
+            ruleId: match.rule.id,
+            direction: change.direction,
+            before: change.before,
+            after: change.after,
+            suspendedUntil:
+              change.suspendedUntil === null ? null : new Date(change.suspendedUntil).toISOString(),
+            cause: change.cause,
+            at: new Date(signal.at).toISOString(),
+          },
         },
-      },
-    ]);
+      ]);
+    };
   }
 
   /** What the API shows: every path's live limits against its rule, with the last 24 hours of history. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { isPermanent, qualifyConnectionFailure, qualifyReply } from '@postwave/bounce-rules';
-import type { DeliveryContent, Fact } from '@postwave/contracts';
+import type { DeliveryContent, Envelope, Fact } from '@postwave/contracts';
+import type { EntityManager } from 'typeorm';
 import {
   DATABASE,
   EVENT_LOG,
@@ -37,6 +38,19 @@ const MAX_PACE_WAIT_MS = 2000;
 /** How stale the view of paused and stopped deliveries may be. */
 const CONTROL_REFRESH_MS = 250;
 
+/** Attempt records waiting for their batch transaction. */
+const RECORD_BATCH = 200;
+const RECORD_FLUSH_MS = 5;
+
+interface PendingRecord {
+  readonly row: SpoolRow;
+  readonly envelopes: readonly Envelope[];
+  readonly retryAt: Date | null;
+  readonly alsoInTransaction: ((em: EntityManager) => Promise<void>) | undefined;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** Where an attempt went: the shaping path it counts against. */
 interface PathRef {
   readonly match: SiteMatch;
@@ -60,6 +74,8 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly envelopes = new EnvelopeFactory('/postwave/sending-mta');
   private readonly store: SpoolStore;
   readonly shaping: MtaShaping;
+  private pending: PendingRecord[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
   /** Paused and stopped deliveries, re-read from the shared table so every replica honours them. */
   private controls = new Map<string, string>();
   private controlsReadAt = 0;
@@ -106,6 +122,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.flush();
   }
 
   spool(em: Parameters<SpoolStore['add']>[0], row: Parameters<SpoolStore['add']>[1]): Promise<boolean> {
@@ -236,6 +253,9 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
         for (const row of rows) await this.outcome(row, this.connectionResult(session), path);
         return;
       }
+      // Outcomes commit in batches while the session goes on to the next message; the chunk ends
+      // only when all of them are committed.
+      const commits: Promise<void>[] = [];
       try {
         for (const [index, row] of rows.entries()) {
           const rest = ids.slice(index);
@@ -250,11 +270,15 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           if (wait > MAX_PACE_WAIT_MS) return this.store.postpone(rest, new Date(Date.now() + wait));
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
           this.shaping.countAttempt(path.match, path.sourceIp);
-          const ended = await this.deliverOne(session, path, row, contents.get(row.deliveryId)!);
+          const ended = await this.deliverOne(session, path, row, contents.get(row.deliveryId)!, commits);
           if (ended || session.dead) return this.store.release(ids.slice(index + 1));
         }
       } finally {
         session.close();
+        await Promise.all(commits).catch((error) =>
+          // The messages went out; their rows stay leased and are retried after the lease (at least once).
+          this.logger.error({ err: error }, 'recording delivery outcomes failed'),
+        );
       }
     } finally {
       release();
@@ -313,6 +337,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     path: PathRef,
     row: SpoolRow,
     content: DeliveryContent,
+    commits: Promise<void>[],
   ): Promise<boolean> {
     return withSpan(
       'mta deliver',
@@ -357,11 +382,11 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
                   permanent: isPermanent(sent.reply),
                   qualification: qualifyReply(sent.reply),
                 };
-          await this.outcome(row, result, path);
+          commits.push(this.outcome(row, result, path));
           return false;
         } catch (error) {
           if (!(error instanceof ConnectionFailure)) throw error;
-          await this.outcome(row, this.connectionResult(error), path);
+          commits.push(this.outcome(row, this.connectionResult(error), path));
           return true;
         }
       },
@@ -409,18 +434,20 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       { ...row, attempts: attempt, lastReply: result.reply },
       decision.facts,
       decision.kind === 'retry' ? decision.at : null,
-      (em) =>
-        path ? this.shaping.observe(em, path.match, path.sourceIp, signal, outcome) : Promise.resolve(),
+      path ? this.shaping.observe(path.match, path.sourceIp, signal, outcome) : undefined,
     );
   }
 
-  private async record(
+  /**
+   * Records an attempt: the spool row, its events and the shaping history commit together. Records
+   * are grouped into one transaction per few milliseconds (or per RECORD_BATCH), which is what lets
+   * the durable spool keep up; the promise resolves once the record is committed.
+   */
+  private record(
     row: SpoolRow,
     facts: readonly Fact[],
     retryAt: Date | null,
-    alsoInTransaction: (
-      em: Parameters<Parameters<Database['transaction']>[0]>[0],
-    ) => Promise<void> = async () => undefined,
+    alsoInTransaction?: (em: EntityManager) => Promise<void>,
   ): Promise<void> {
     this.logger.debug(
       {
@@ -433,16 +460,39 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       },
       'delivery attempt recorded',
     );
-    await this.db.transaction(async (em) => {
-      await this.store.settle(em, row, retryAt);
-      const causation = {
-        correlationId: row.correlationId,
-        causationId: row.messageId,
-        traceparent: traceparentOf() ?? row.traceparent ?? undefined,
-      };
-      await this.eventLog.appendIn(em, this.envelopes.wrap(facts, causation));
-      await alsoInTransaction(em);
+    // Envelopes are made now, inside the attempt's span, so they carry its trace context.
+    const envelopes = this.envelopes.wrap(facts, {
+      correlationId: row.correlationId,
+      causationId: row.messageId,
+      traceparent: traceparentOf() ?? row.traceparent ?? undefined,
     });
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ row, envelopes, retryAt, alsoInTransaction, resolve, reject });
+      if (this.pending.length >= RECORD_BATCH) void this.flush();
+      else this.flushTimer ??= setTimeout(() => void this.flush(), RECORD_FLUSH_MS);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const records = this.pending.splice(0);
+    if (records.length === 0) return;
+    try {
+      await this.db.transaction(async (em) => {
+        for (const record of records) {
+          await this.store.settle(em, record.row, record.retryAt);
+          await record.alsoInTransaction?.(em);
+        }
+        await this.eventLog.appendIn(
+          em,
+          records.flatMap((record) => record.envelopes),
+        );
+      });
+      for (const record of records) record.resolve();
+    } catch (error) {
+      for (const record of records) record.reject(error);
+    }
   }
 }
 
