@@ -19,8 +19,10 @@ export class ServiceProcess {
     env: Record<string, string>,
     logDir: string,
     args: string[] = [],
+    /** Log file name, for several processes of one app. */
+    name = `${app}${args.length ? '-' + args.join('-') : ''}`,
   ): ServiceProcess {
-    const logFile = join(logDir, `${app}${args.length ? '-' + args.join('-') : ''}.log`);
+    const logFile = join(logDir, `${name}.log`);
     const log = createWriteStream(logFile);
     const child = spawn(
       process.execPath,
@@ -57,6 +59,12 @@ export class ServiceProcess {
   /** For one-shot entrypoints: resolves with the exit code. */
   exitCode(): Promise<number | null> {
     return this.exited;
+  }
+
+  /** Kills the process at once, as a crash or an evicted pod would: nothing gets to clean up. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    await this.exited;
   }
 
   async stop(): Promise<number | null> {
