@@ -1,4 +1,4 @@
-import { generateKeyPairSync, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@postwave/platform/observability';
@@ -6,7 +6,10 @@ import type { Logger } from '@postwave/platform/observability';
 export interface SigningKey {
   readonly domain: string;
   readonly selector: string;
+  /** The PEM text, as read or generated. */
   readonly privateKey: string;
+  /** The same key parsed once, when the keyring is scanned: signing never re-parses the PEM. */
+  readonly keyObject: KeyObject;
   readonly algorithm: 'rsa-sha256' | 'ed25519-sha256';
 }
 
@@ -38,7 +41,7 @@ export class DkimKeyring {
 
   /** The TXT record to publish at `<selector>._domainkey.<domain>`. */
   static dnsRecord(key: SigningKey): string {
-    const der = createPublicKey(key.privateKey).export({ type: 'spki', format: 'der' });
+    const der = createPublicKey(key.keyObject).export({ type: 'spki', format: 'der' });
     return key.algorithm === 'ed25519-sha256'
       ? `v=DKIM1; k=ed25519; p=${der.subarray(der.length - 32).toString('base64')}`
       : `v=DKIM1; k=rsa; p=${der.toString('base64')}`;
@@ -52,12 +55,13 @@ export class DkimKeyring {
         const match = /^(.+)\.([a-z0-9-]+)\.pem$/i.exec(file);
         if (!match) continue;
         const privateKey = readFileSync(join(this.dir, file), 'utf8');
-        const type = createPublicKey(privateKey).asymmetricKeyType;
+        const keyObject = createPrivateKey(privateKey);
         const key: SigningKey = {
           domain: match[1]!.toLowerCase(),
           selector: match[2]!,
           privateKey,
-          algorithm: type === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256',
+          keyObject,
+          algorithm: keyObject.asymmetricKeyType === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256',
         };
         keys.set(key.domain, [...(keys.get(key.domain) ?? []), key]);
       }
@@ -74,6 +78,7 @@ export class DkimKeyring {
       domain,
       selector: this.defaultSelector,
       privateKey: pem,
+      keyObject: privateKey,
       algorithm: 'rsa-sha256',
     };
     this.keys.set(domain, [key]);

@@ -1,8 +1,8 @@
 import { CompiledContent, type Attributes } from '@postwave/content';
 import { unsubscribeToken, verpAddress, type DeliveryContent } from '@postwave/contracts';
-import { dkimSign } from 'mailauth/lib/dkim/sign';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { DkimKeyring } from './dkim-keyring';
+import { signDkim } from './dkim-signer';
 
 export interface OutgoingMessage {
   readonly messageId: string;
@@ -79,27 +79,11 @@ export class MessageBuilder {
     const unsigned = await composer.compile().build();
     const keys = this.keyring.keysFor(senderDomain);
     if (keys.length === 0) return { ok: true, message: { mailFrom, raw: unsigned } };
-    const [first, ...rest] = keys;
-    const signed = await dkimSign(unsigned, {
-      signingDomain: first!.domain,
-      selector: first!.selector,
-      privateKey: first!.privateKey,
-      canonicalization: 'relaxed/relaxed',
-      signatureData: keys.map((key) => ({
-        signingDomain: key.domain,
-        selector: key.selector,
-        privateKey: key.privateKey,
-        algorithm: key.algorithm,
-        canonicalization: 'relaxed/relaxed',
-      })),
-    });
-    if (signed.errors.length > 0 && rest.length + 1 === signed.errors.length) {
-      return { ok: false, error: `DKIM signing failed: ${signed.errors[0]?.message}` };
+    try {
+      return { ok: true, message: { mailFrom, raw: await signDkim(unsigned, keys) } };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
     }
-    return {
-      ok: true,
-      message: { mailFrom, raw: Buffer.concat([Buffer.from(signed.signatures), unsigned]) },
-    };
   }
 
   private compile(
