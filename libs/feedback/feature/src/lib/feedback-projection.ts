@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MESSAGE_STATUS_LABELS, TOPICS, type MessageStatus, type Topic } from '@postwave/contracts';
+import {
+  MESSAGE_STATUS_LABELS,
+  TOPICS,
+  type EventType,
+  type MessageStatus,
+  type Topic,
+} from '@postwave/contracts';
 import {
   deliveryKpis,
   evolveMessageLog,
@@ -20,6 +26,17 @@ import type { DeliveryRow } from './feedback.entities';
 
 export const FEEDBACK_GROUP = 'feedback-projector';
 export const FEEDBACK_TOPICS: readonly Topic[] = [TOPICS.deliveryEvents, TOPICS.messageEvents];
+
+/** Every event type the read model is built from: the delivery header events and the delivery log's. */
+export const PROJECTED_EVENTS: readonly EventType[] = [
+  'postwave.delivery.created.v1',
+  'postwave.delivery.analyzed.v1',
+  'postwave.delivery.confirmed.v1',
+  'postwave.delivery.paused.v1',
+  'postwave.delivery.resumed.v1',
+  'postwave.delivery.stopped.v1',
+  ...MESSAGE_LOG_EVENTS,
+];
 
 /** Count columns of fb_delivery by status, for relative updates. */
 const COUNT_SQL: Record<MessageStatus, string> = {
@@ -122,6 +139,7 @@ export class FeedbackProjection {
     const replayed = await this.eventLog.replay({
       group: FEEDBACK_GROUP,
       topics: FEEDBACK_TOPICS,
+      types: PROJECTED_EVENTS,
       handle: (event, tx) => this.apply(tx.em, event.envelope),
     });
     return { replayed };
