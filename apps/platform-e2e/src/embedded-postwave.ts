@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { LoggedProcess } from './logged-process';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, http, waitFor } from '@postwave/testing';
 
@@ -23,13 +24,15 @@ export interface EmbeddedPostwaveOptions {
  * SIMULATOR_ENABLED=false, the mailbox simulator in one process on SQLite) as a child process,
  * the way an operator runs it.
  */
-export class EmbeddedPostwave {
+export class EmbeddedPostwave extends LoggedProcess {
   private constructor(
     readonly url: string,
-    private readonly child: ChildProcess,
-    readonly logFile: string,
-    private readonly exited: Promise<number | null>,
-  ) {}
+    child: ChildProcess,
+    logFile: string,
+    exited: Promise<number | null>,
+  ) {
+    super(child, logFile, exited);
+  }
 
   static async start(options: EmbeddedPostwaveOptions): Promise<EmbeddedPostwave> {
     const port = await freePort();
@@ -97,22 +100,5 @@ export class EmbeddedPostwave {
       throw new Error(`${(error as Error).message}\n--- postwave log ---\n${app.tail()}`);
     }
     return app;
-  }
-
-  /** Stops the app (SIGTERM, as Ctrl-C would) and resolves with its exit code. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
-  }
-
-  tail(lines = 40): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
   }
 }

@@ -1,18 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { http, waitFor } from '@postwave/testing';
+import { LoggedProcess } from './logged-process';
 
 const ROOT = resolve(__dirname, '../../..');
 
 /** One Postwave service started as its own process, exactly as a container would run it. */
-export class ServiceProcess {
+export class ServiceProcess extends LoggedProcess {
   private constructor(
     readonly name: string,
-    private readonly child: ChildProcess,
-    readonly logFile: string,
-    private exited: Promise<number | null>,
-  ) {}
+    child: ChildProcess,
+    logFile: string,
+    exited: Promise<number | null>,
+  ) {
+    super(child, logFile, exited);
+  }
 
   static start(
     app: string,
@@ -54,32 +57,5 @@ export class ServiceProcess {
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n--- ${this.name} log ---\n${this.tail()}`);
     });
-  }
-
-  /** For one-shot entrypoints: resolves with the exit code. */
-  exitCode(): Promise<number | null> {
-    return this.exited;
-  }
-
-  /** Kills the process at once, as a crash or an evicted pod would: nothing gets to clean up. */
-  async kill(): Promise<void> {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
-  }
-
-  tail(lines = 40): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
   }
 }
