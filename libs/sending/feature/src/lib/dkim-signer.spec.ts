@@ -335,7 +335,13 @@ Received: from e by f; Fri, 27 Nov 2026 10:00:03 +0000`;
 
   it('fails both signatures once one body byte or the Subject changes', async () => {
     const signed = await signDkim(message(PLAIN_HEADERS, 'Dear Ada,\r\nyour code is X1.\r\n'), both);
-    const bodyChanged = Buffer.from(signed.toString('latin1').replace('X1', 'X2'), 'latin1');
+    // Change the body only: 'X1' may also occur by chance in a signature's base64.
+    const text = signed.toString('latin1');
+    const bodyStart = text.indexOf('\r\n\r\n');
+    const bodyChanged = Buffer.from(
+      text.slice(0, bodyStart) + text.slice(bodyStart).replace('X1', 'X2'),
+      'latin1',
+    );
     const subjectChanged = Buffer.from(
       signed.toString('latin1').replace('Subject: Your code', 'Subject: Your coda'),
       'latin1',
