@@ -43,6 +43,8 @@ describe('MTA replicas sharing the PostgreSQL spool', () => {
       MTA_ROUTES: `replicas.sim=127.0.0.1:${simulator.port}`,
       MTA_LEASE_MS: '3000',
       MTA_MESSAGES_PER_CONNECTION: '5',
+      // Small claims, so both replicas get work while the delivery is still being spooled.
+      MTA_CLAIM_BATCH: '5',
       MTA_DKIM_GENERATE: 'true',
       MTA_DKIM_KEYS_DIR: join(dir, 'dkim'),
     };

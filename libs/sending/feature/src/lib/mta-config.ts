@@ -39,6 +39,8 @@ export const mtaEnvShape = {
   MTA_GREETING_TIMEOUT_MS: env.int(60_000, 100),
   MTA_SOCKET_TIMEOUT_MS: env.int(120_000, 100),
   MTA_LEASE_MS: env.int(300_000, 1000),
+  /** Messages one claim takes from the shared spool; smaller spreads work across replicas sooner. */
+  MTA_CLAIM_BATCH: env.int(200, 1, 10_000),
   MTA_TLS: z.enum(['disabled', 'opportunistic', 'required']).default('opportunistic'),
   MTA_MX_RULES_FILE: z.string().min(1).optional(),
   MTA_SOURCE_IPS: z.string().optional(),
@@ -107,6 +109,7 @@ export function mtaOptionsFrom(config: MtaEnv, instance: string): MtaOptions {
       socketMs: config.MTA_SOCKET_TIMEOUT_MS,
     },
     leaseMs: config.MTA_LEASE_MS,
+    claimBatch: config.MTA_CLAIM_BATCH,
     tls: config.MTA_TLS,
     mxRulesFile: config.MTA_MX_RULES_FILE ?? null,
     sourceIps: parseSourceIps(config.MTA_SOURCE_IPS),

@@ -23,6 +23,8 @@ export interface MtaOptions {
   readonly messagesPerConnection: number;
   readonly timeouts: { readonly connectMs: number; readonly greetingMs: number; readonly socketMs: number };
   readonly leaseMs: number;
+  /** Messages one claim takes from the spool. */
+  readonly claimBatch: number;
   readonly tls: 'disabled' | 'opportunistic' | 'required';
   /** MX rules file (JSON list); the shipped defaults when null. Re-read when it changes. */
   readonly mxRulesFile: string | null;

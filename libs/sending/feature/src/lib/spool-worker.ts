@@ -30,7 +30,6 @@ import type { SpoolRow } from './sending.entities';
 import { ConnectionFailure, SmtpSession } from './smtp-session';
 import { SpoolStore } from './spool-store';
 
-const CLAIM_BATCH = 200;
 const IDLE_MS = 100;
 const CONTENT_WAIT_MS = 1000;
 /** Longer waits for a pacing slot hand the rest of a chunk back to the queue instead of holding a connection. */
@@ -149,7 +148,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     while (this.running) {
       try {
         this.shaping.reloadRules();
-        const claimed = await this.store.claim(this.instance, CLAIM_BATCH, this.options.leaseMs);
+        const claimed = await this.store.claim(this.instance, this.options.claimBatch, this.options.leaseMs);
         if (claimed.length > 0) {
           await this.deliver(claimed);
           continue;
