@@ -1,22 +1,15 @@
 import { bounceEntities, bounceEnvShape, BounceModule, bounceOptionsFrom } from '@postwave/bounce/feature';
 import { feedbackEntities, FeedbackModule } from '@postwave/feedback/feature';
-import { appEnvSchema, env, whenParsed } from '@postwave/platform/config';
+import { env } from '@postwave/platform/config';
 import type { ServiceSpec } from '@postwave/platform/runtime';
 import { planningEntities, PlanningModule } from '@postwave/planning/feature';
-import {
-  mtaEnvShape,
-  mtaOptionsFrom,
-  refineMta,
-  sendingEntities,
-  SendingModule,
-} from '@postwave/sending/feature';
+import { mtaOptionsFrom, sendingEntities, SendingModule, withMtaEnv } from '@postwave/sending/feature';
 import { z } from 'zod';
 import { SimulatorHostModule } from './simulator.host';
 
-export const embeddedEnvSchema = appEnvSchema({
+export const embeddedEnvSchema = withMtaEnv({
   HTTP_PORT: env.port(8080),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-  ...mtaEnvShape,
   ...bounceEnvShape,
   MTA_DKIM_GENERATE: env.bool(true),
   BOUNCE_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -24,10 +17,7 @@ export const embeddedEnvSchema = appEnvSchema({
   SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   SIMULATOR_PORT: env.port(2525),
   SIMULATOR_INBOX_DIR: z.string().min(1).optional(),
-}).superRefine(
-  refineMta,
-  whenParsed('MTA_ROUTES', 'MTA_RELAY', 'MTA_MX_RULES_FILE', 'MTA_SOURCE_IPS', 'MTA_WARMUP_FILE'),
-);
+});
 
 export type EmbeddedConfig = z.infer<typeof embeddedEnvSchema>;
 

@@ -167,6 +167,11 @@ export class EmbeddedEventLog implements EventLog {
     });
   }
 
+  /** @internal The next batch after `offset` for a subscription. */
+  next(options: SubscribeOptions, offset: number): Promise<LogRow[]> {
+    return this.db.read((em) => this.fetch(em, options.topics, offset, undefined, options.types));
+  }
+
   /** @internal */
   committedOffset(group: string): Promise<number> {
     return this.db.read(async (em) => {
@@ -227,9 +232,7 @@ class EmbeddedSubscription {
     let offset = await this.log.committedOffset(this.options.group);
     while (this.running) {
       try {
-        const rows = await this.log['db'].read((em) =>
-          this.log.fetch(em, this.options.topics, offset, undefined, this.options.types),
-        );
+        const rows = await this.log.next(this.options, offset);
         if (rows.length > 0) {
           const last = Number(rows[rows.length - 1]?.seq);
           await this.log.handleBatch(rows, this.options, last);

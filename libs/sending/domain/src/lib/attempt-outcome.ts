@@ -105,3 +105,12 @@ export function expiredInQueue(
     },
   };
 }
+
+/** A message of a stopped delivery that was not sent: "Delivery canceled". */
+export function messageCanceled(messageId: string, deliveryId: string, now: Date): Fact {
+  return {
+    type: 'postwave.message.canceled.v1',
+    subject: messageId,
+    data: { messageId, deliveryId, at: now.toISOString() },
+  };
+}

@@ -1,4 +1,5 @@
 import type { MxRule } from './mx-rule.schema';
+import { throttleCause } from './throttle-replies';
 
 /**
  * The live limits of one delivery path (site × source IP): a closed loop that halves connections
@@ -172,4 +173,13 @@ export class RatePacer {
   private capacity(): number {
     return Math.max(1, this.perHour / 3600);
   }
+}
+
+/** What an attempt's answer tells the path controller: accepted, "slow down", or neither. */
+export function pathSignal(
+  result: { readonly kind: 'accepted' | 'rejected'; readonly reply: string },
+  at: number,
+): PathSignal {
+  if (result.kind === 'accepted') return { kind: 'accepted', at };
+  return throttleCause(result.reply) ? { kind: 'throttled', reply: result.reply, at } : { kind: 'other', at };
 }

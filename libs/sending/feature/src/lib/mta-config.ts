@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { env } from '@postwave/platform/config';
+import { appEnvSchema, env, whenParsed } from '@postwave/platform/config';
 import { readFileSync } from 'node:fs';
 import {
   parseRouteTable,
@@ -117,4 +117,13 @@ export function mtaOptionsFrom(config: MtaEnv, instance: string): MtaOptions {
       ? validateWarmupPlans(JSON.parse(readFileSync(config.MTA_WARMUP_FILE, 'utf8')))
       : [],
   };
+}
+
+/** An app's environment schema with the MTA's variables and their cross-field checks. */
+export function withMtaEnv<T extends z.ZodRawShape>(shape: T) {
+  // The app's own entries come last: the embedded app overrides some MTA defaults.
+  return appEnvSchema({ ...mtaEnvShape, ...shape }).superRefine(
+    (value, ctx) => refineMta(value as unknown as MtaEnv, ctx),
+    whenParsed('MTA_ROUTES', 'MTA_RELAY', 'MTA_MX_RULES_FILE', 'MTA_SOURCE_IPS', 'MTA_WARMUP_FILE'),
+  );
 }

@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { EnvelopeFactory, OnEvent, type EventContext } from '@postwave/platform/eventing';
 import { SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
+import { messageCanceled } from '@postwave/sending/domain';
 import { MTA_OPTIONS, type MtaOptions } from './mta-options';
 import { SpoolWorker } from './spool-worker';
 
@@ -58,11 +59,7 @@ export class MtaConsumer {
     const canceled = await this.worker.cancelQueued(tx.em, deliveryId);
     await tx.emit(
       this.envelopes.wrap(
-        canceled.map((row) => ({
-          type: 'postwave.message.canceled.v1',
-          subject: row.messageId,
-          data: { messageId: row.messageId, deliveryId, at: new Date().toISOString() },
-        })),
+        canceled.map((row) => messageCanceled(row.messageId, deliveryId, new Date())),
         EnvelopeFactory.after(envelope),
       ),
     );
@@ -89,17 +86,7 @@ export class MtaConsumer {
           // Planned before the stop but arriving after it: canceled, never sent.
           await tx.emit(
             this.envelopes.wrap(
-              [
-                {
-                  type: 'postwave.message.canceled.v1',
-                  subject: data.messageId,
-                  data: {
-                    messageId: data.messageId,
-                    deliveryId: data.deliveryId,
-                    at: new Date().toISOString(),
-                  },
-                },
-              ],
+              [messageCanceled(data.messageId, data.deliveryId, new Date())],
               EnvelopeFactory.after(envelope, traceparent ?? undefined),
             ),
           );

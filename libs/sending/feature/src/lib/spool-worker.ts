@@ -14,11 +14,12 @@ import { SpanKind, traceparentOf, withSpan, type Logger } from '@postwave/platfo
 import type { Database } from '@postwave/platform/persistence';
 import {
   decideAfterAttempt,
+  messageCanceled,
+  pathSignal,
   expiredInQueue,
   throttleCause,
   type AttemptResult,
   type Endpoint,
-  type PathSignal,
   type SiteMatch,
 } from '@postwave/sending/domain';
 import { DkimKeyring } from './dkim-keyring';
@@ -298,11 +299,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   /** Messages this worker held when their delivery was stopped: canceled instead of sent. */
   private async cancelClaimed(rows: readonly SpoolRow[]): Promise<void> {
     for (const row of rows) {
-      const fact: Fact = {
-        type: 'postwave.message.canceled.v1',
-        subject: row.messageId,
-        data: { messageId: row.messageId, deliveryId: row.deliveryId, at: new Date().toISOString() },
-      };
+      const fact = messageCanceled(row.messageId, row.deliveryId, new Date());
       await this.record(row, [fact], null);
     }
   }
@@ -420,13 +417,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       validUntil: new Date(row.validUntil),
       policy: this.options.retry,
     });
-    const cause = result.kind === 'rejected' ? throttleCause(result.reply) : null;
-    const signal: PathSignal =
-      result.kind === 'accepted'
-        ? { kind: 'accepted', at: now.getTime() }
-        : cause
-          ? { kind: 'throttled', reply: result.reply, at: now.getTime() }
-          : { kind: 'other', at: now.getTime() };
+    const signal = pathSignal(result, now.getTime());
     const outcome: Outcome =
       decision.kind === 'sent' ? 'accepted' : decision.kind === 'retry' ? 'deferred' : 'bounced';
     await this.record(
