@@ -1,5 +1,7 @@
 import { createServer, type Socket } from 'node:net';
+import { isPermanent, parseSmtpReply, qualifyReply } from '@postwave/bounce-rules';
 import { GMAIL, MailboxSimulator } from '@postwave/mail-simulator';
+import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import { ConnectionFailure, SmtpSession, type SessionOptions } from './smtp-session';
 
 const options: SessionOptions = {
@@ -61,6 +63,85 @@ async function rawServer(onConnection: (socket: Socket) => void) {
   return handle;
 }
 
+/**
+ * A hand-written MX that records every command line of every connection (the bytes as sent, before
+ * any server-side decoding) and answers by verb; `replies` overrides an answer ("END" is the one
+ * after the message data).
+ */
+async function scriptedServer(replies: Partial<Record<string, string>> = {}) {
+  const connections: string[][] = [];
+  const server = await rawServer((socket) => {
+    const commands: string[] = [];
+    connections.push(commands);
+    let buffer = '';
+    let inData = false;
+    socket.write('220 mx.script.test ESMTP\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
+        const line = Buffer.from(buffer.slice(0, eol), 'latin1').toString('utf8');
+        buffer = buffer.slice(eol + 2);
+        if (inData && line !== '.') continue;
+        const verb = inData ? 'END' : line.split(/[ :]/)[0]!.toUpperCase();
+        inData = verb === 'DATA';
+        if (verb !== 'END') commands.push(line);
+        const fallback =
+          verb === 'EHLO'
+            ? '250-mx.script.test\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n'
+            : verb === 'DATA'
+              ? '354 End data with <CR><LF>.<CR><LF>\r\n'
+              : verb === 'QUIT'
+                ? '221 2.0.0 Bye\r\n'
+                : '250 2.0.0 Ok\r\n';
+        socket.write(replies[verb] ?? fallback);
+      }
+    });
+  });
+  return { port: server.port, connections };
+}
+
+interface SmtpServerLog {
+  mailFrom: SMTPServerAddress[];
+  rcptTo: SMTPServerAddress[];
+  delivered: Array<{ smtpUtf8: boolean; recipients: string[] }>;
+}
+
+const smtpServers: SMTPServer[] = [];
+
+/** smtp-server as the receiving MX, with SMTPUTF8 announced or not. */
+async function smtpServer(announceSmtpUtf8: boolean) {
+  const log: SmtpServerLog = { mailFrom: [], rcptTo: [], delivered: [] };
+  const server = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true, // loopback only: no DNS query for the client's name
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    hideSMTPUTF8: !announceSmtpUtf8,
+    closeTimeout: 200,
+    onMailFrom(address, _session, callback) {
+      log.mailFrom.push(address);
+      callback();
+    },
+    onRcptTo(address, _session, callback) {
+      log.rcptTo.push(address);
+      callback();
+    },
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        log.delivered.push({
+          smtpUtf8: session.envelope.smtpUtf8 === true,
+          recipients: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  smtpServers.push(server);
+  return { port: (server.server.address() as { port: number }).port, log };
+}
+
 describe('SmtpSession', () => {
   let sim: MailboxSimulator;
   const sessions: SmtpSession[] = [];
@@ -82,6 +163,9 @@ describe('SmtpSession', () => {
   afterEach(async () => {
     for (const session of sessions.splice(0)) session.close();
     await Promise.all(rawServers.splice(0).map((server) => server.close()));
+    await Promise.all(
+      smtpServers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
     await sim.stop();
   });
 
@@ -215,5 +299,126 @@ describe('SmtpSession', () => {
     expect(third).toEqual({ kind: 'rejected', code: 421, reply: expect.stringMatching(/^421[ -]4\.7\./) });
     expect(session.dead).toBe(true);
     expect(sim.accepted).toHaveLength(2);
+  });
+
+  it('fails to open a connection the server closes before greeting, so the next MX can be tried', async () => {
+    const server = await rawServer((socket) => socket.destroy());
+
+    const failure = await open(server.port).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(ConnectionFailure);
+    expect(failure).toMatchObject({ reply: null });
+  });
+
+  describe('internationalized addresses', () => {
+    it('sends MAIL FROM with SMTPUTF8 for a UTF-8 local part to a server that offers it', async () => {
+      const mx = await smtpServer(true);
+      const session = await open(mx.port);
+
+      const result = await session.send(FROM, 'josé@example.test', rawMessage('josé@example.test'));
+
+      expect(result).toEqual({ kind: 'accepted', reply: expect.stringMatching(/^250 /) });
+      expect(mx.log.mailFrom).toEqual([
+        expect.objectContaining({ address: FROM, args: expect.objectContaining({ SMTPUTF8: true }) }),
+      ]);
+      expect(mx.log.delivered).toEqual([{ smtpUtf8: true, recipients: ['josé@example.test'] }]);
+    });
+
+    it('rejects a UTF-8 local part with a permanent 553 5.6.7, unsent, when the server does not offer SMTPUTF8', async () => {
+      const mx = await smtpServer(false);
+      const session = await open(mx.port);
+
+      const refused = await session.send(FROM, 'josé@example.test', rawMessage('josé@example.test'));
+      const next = await session.send(FROM, 'ada@example.test', rawMessage('ada@example.test'));
+
+      expect(refused).toEqual({
+        kind: 'rejected',
+        code: 553,
+        reply: '553 5.6.7 SMTPUTF8 is required for <josé@example.test>, but 127.0.0.1 does not offer it',
+      });
+      expect(isPermanent(refused.reply)).toBe(true);
+      expect(qualifyReply(refused.reply)).toMatchObject({ type: 'Hard', reason: 'Refused' });
+      // Nothing of it reached the server, and the session goes on.
+      expect(mx.log.rcptTo.map((rcpt) => rcpt.address)).toEqual(['ada@example.test']);
+      expect(next.kind).toBe('accepted');
+      expect(session.dead).toBe(false);
+    });
+
+    it('writes IDN domains as A-labels, so an ASCII local part needs no SMTPUTF8', async () => {
+      const mx = await scriptedServer();
+      const session = await open(mx.port);
+
+      const result = await session.send(
+        'b+m1.abc@bounces.bücher.example',
+        'ada@Bücher.example',
+        rawMessage('ada@xn--bcher-kva.example'),
+      );
+
+      expect(result.kind).toBe('accepted');
+      expect(mx.connections).toEqual([
+        [
+          'EHLO mta.postwave.test',
+          'MAIL FROM:<b+m1.abc@bounces.xn--bcher-kva.example>',
+          'RCPT TO:<ada@xn--bcher-kva.example>',
+          'DATA',
+        ],
+      ]);
+    });
+
+    it('uses A-labels for the domain of a UTF-8 local part sent with SMTPUTF8', async () => {
+      const mx = await scriptedServer({
+        EHLO: '250-mx.script.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n',
+      });
+      const session = await open(mx.port);
+
+      const result = await session.send(FROM, 'josé@bücher.example', rawMessage('josé@bücher.example'));
+
+      expect(result.kind).toBe('accepted');
+      expect(mx.connections[0]).toEqual([
+        'EHLO mta.postwave.test',
+        `MAIL FROM:<${FROM}> SMTPUTF8`,
+        'RCPT TO:<josé@xn--bcher-kva.example>',
+        'DATA',
+      ]);
+    });
+  });
+
+  describe('enhanced status codes and multi-line replies', () => {
+    const GMAIL_NO_SUCH_USER = [
+      '550-5.1.1 The email account that you tried to reach does not exist. Please try',
+      "550-5.1.1 double-checking the recipient's email address for typos or",
+      '550 5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser',
+    ];
+
+    it('keeps every line of a multi-line 550 5.1.1 RCPT refusal, its code and its enhanced code', async () => {
+      const mx = await scriptedServer({ RCPT: GMAIL_NO_SUCH_USER.join('\r\n') + '\r\n' });
+      const session = await open(mx.port);
+
+      const result = await session.send(FROM, 'nobody@example.test', rawMessage('nobody@example.test'));
+
+      expect(result).toEqual({ kind: 'rejected', code: 550, reply: GMAIL_NO_SUCH_USER.join('\n') });
+      expect(parseSmtpReply(result.reply)).toMatchObject({ code: 550, enhanced: '5.1.1' });
+      expect(parseSmtpReply(result.reply).text).toContain('unnecessary spaces');
+      expect(qualifyReply(result.reply)).toMatchObject({ type: 'Hard', reason: 'UserUnknown' });
+      // The refused transaction was reset, not the connection.
+      expect(mx.connections[0]!.slice(-1)).toEqual(['RSET']);
+      expect(session.dead).toBe(false);
+    });
+
+    it('keeps a multi-line 451 4.7.x refusal of the message data as a transient rejection', async () => {
+      const busy = [
+        '451-4.7.500 Server busy. Please try again later from [192.0.2.10].',
+        '451 4.7.500 (S77714) [mx.script.test]',
+      ];
+      const mx = await scriptedServer({ END: busy.join('\r\n') + '\r\n' });
+      const session = await open(mx.port);
+
+      const result = await session.send(FROM, 'ada@example.test', rawMessage('ada@example.test'));
+
+      expect(result).toEqual({ kind: 'rejected', code: 451, reply: busy.join('\n') });
+      expect(parseSmtpReply(result.reply)).toMatchObject({ code: 451, enhanced: '4.7.500' });
+      expect(isPermanent(result.reply)).toBe(false);
+      expect(qualifyReply(result.reply).type).toBe('Soft');
+    });
   });
 });
