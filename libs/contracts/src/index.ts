@@ -9,4 +9,5 @@ export * from './lib/message-status';
 export * from './lib/topics';
 export * from './lib/upcasters';
 export * from './lib/validation';
+export * from './lib/typology';
 export * from './lib/verp';

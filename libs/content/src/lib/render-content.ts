@@ -3,6 +3,24 @@ import type { DeliveryContent } from '@postwave/contracts';
 
 export type Attributes = Readonly<Record<string, string | number | boolean | null>>;
 
+/**
+ * Variables the MTA provides to every template besides the profile attributes: the recipient's
+ * one-click unsubscribe link and the message id. A profile attribute of the same name is ignored.
+ */
+export const RESERVED_VARIABLES = ['unsubscribeUrl', 'messageId'] as const;
+export type ReservedVariables = Readonly<Record<(typeof RESERVED_VARIABLES)[number], string>>;
+
+/** Sample values for the analysis, which renders before any message id or link exists. */
+export const SAMPLE_RESERVED: ReservedVariables = {
+  unsubscribeUrl: 'https://unsubscribe.invalid/sample',
+  messageId: 'm000000000000000000000000',
+};
+
+export const withReserved = (attributes: Attributes, reserved: ReservedVariables): Attributes => ({
+  ...attributes,
+  ...reserved,
+});
+
 export interface RenderedContent {
   readonly subject: string;
   readonly html?: string;
@@ -44,6 +62,24 @@ export class CompiledContent {
       }
     }
     return { ok: true, compiled: new CompiledContent(parts['subject'] ?? [], parts['html'], parts['text']) };
+  }
+
+  /**
+   * Renders every part to find personalization errors, without building the text alternative:
+   * the analysis checks each recipient this way, the MTA renders for real.
+   */
+  check(attributes: Attributes): { ok: true } | { ok: false; part: string; error: string } {
+    let part = 'subject';
+    try {
+      liquid.renderSync(this.subject, attributes);
+      part = 'html';
+      if (this.html) liquid.renderSync(this.html, attributes);
+      part = 'text';
+      if (this.text) liquid.renderSync(this.text, attributes);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, part, error: (error as Error).message.split('\n')[0] ?? 'render error' };
+    }
   }
 
   render(attributes: Attributes): RenderResult {

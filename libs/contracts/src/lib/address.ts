@@ -19,7 +19,9 @@ export function normalizeAddress(raw: string | null | undefined): AddressCheck {
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1) return { ok: false, problem: 'syntax' };
   const local = trimmed.slice(0, at);
-  const domain = domainToASCII(trimmed.slice(at + 1).toLowerCase());
+  const given = trimmed.slice(at + 1).toLowerCase();
+  // domainToASCII costs more than the rest of the check: only IDNs need it.
+  const domain = /^[\x00-\x7f]*$/.test(given) && !given.includes('xn--') ? given : domainToASCII(given);
   if (local.length > 64 || !LOCAL_PART.test(local)) return { ok: false, problem: 'syntax' };
   const labels = domain.split('.');
   if (

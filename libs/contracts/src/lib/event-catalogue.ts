@@ -6,8 +6,16 @@ import {
   DeliveryConfirmedV1,
   DeliveryControlledV1,
   DeliveryCreatedV1,
+  DeliveryAnalysisStartedV1,
+  DeliveryFailedV1,
+  DeliveryFinishedV1,
+  DeliveryProofSentV1,
+  DeliveryScheduledV1,
+  DeliveryStartedV1,
+  DeliveryUpdatedV1,
 } from './delivery-events';
 import {
+  AddressConsentChangedV1,
   AddressQuarantinedV1,
   AddressUnsubscribedV1,
   MessageBouncedV1,
@@ -25,7 +33,14 @@ import { TOPICS, type Topic } from './topics';
 /** Every current event type, its schema and the stream (topic) it belongs to. */
 export const EVENT_CATALOGUE = {
   'postwave.delivery.created.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryCreatedV1 },
+  'postwave.delivery.updated.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryUpdatedV1 },
+  'postwave.delivery.scheduled.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryScheduledV1 },
+  'postwave.delivery.analysis-started.v1': {
+    topic: TOPICS.deliveryEvents,
+    schema: DeliveryAnalysisStartedV1,
+  },
   'postwave.delivery.analyzed.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryAnalyzedV1 },
+  'postwave.delivery.proof-sent.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryProofSentV1 },
   'postwave.delivery.confirmed.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryConfirmedV1 },
   'postwave.delivery.command-rejected.v1': {
     topic: TOPICS.deliveryEvents,
@@ -34,6 +49,9 @@ export const EVENT_CATALOGUE = {
   'postwave.delivery.paused.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryControlledV1 },
   'postwave.delivery.resumed.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryControlledV1 },
   'postwave.delivery.stopped.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryControlledV1 },
+  'postwave.delivery.started.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryStartedV1 },
+  'postwave.delivery.finished.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryFinishedV1 },
+  'postwave.delivery.failed.v1': { topic: TOPICS.deliveryEvents, schema: DeliveryFailedV1 },
   'postwave.message.planned.v1': { topic: TOPICS.messageEvents, schema: MessagePlannedV1 },
   'postwave.message.excluded.v1': { topic: TOPICS.messageEvents, schema: MessageExcludedV1 },
   'postwave.message.taken-into-account.v1': {
@@ -47,6 +65,7 @@ export const EVENT_CATALOGUE = {
   'postwave.message.canceled.v1': { topic: TOPICS.messageEvents, schema: MessageCanceledV1 },
   'postwave.address.quarantined.v1': { topic: TOPICS.addressEvents, schema: AddressQuarantinedV1 },
   'postwave.address.unsubscribed.v1': { topic: TOPICS.addressEvents, schema: AddressUnsubscribedV1 },
+  'postwave.address.consent-changed.v1': { topic: TOPICS.addressEvents, schema: AddressConsentChangedV1 },
   'postwave.mta.path-limits-changed.v1': { topic: TOPICS.mtaEvents, schema: PathLimitsChangedV1 },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
 

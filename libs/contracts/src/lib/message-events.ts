@@ -19,6 +19,12 @@ export const MessagePlannedV1 = z.object({
   domain: z.string(),
   attributes: Attributes,
   validUntil: z.string(),
+  /** Not sent before this instant: the start of the message's wave (or the contact date). */
+  notBefore: z.string().optional(),
+  wave: z.number().int().optional(),
+  /** Proof messages carry their proof number; they never count in the KPIs. */
+  proof: z.number().int().optional(),
+  subjectPrefix: z.string().optional(),
 });
 export const MessageExcludedV1 = z.object({
   messageId: z.string(),
@@ -29,6 +35,10 @@ export const MessageExcludedV1 = z.object({
   reason: FailureReason,
   reasonCode: z.number().int(),
   detail: z.string().optional(),
+  /** The typology rule that excluded it, if any. */
+  rule: z.string().optional(),
+  /** The analysis run that excluded it (exclusions of earlier runs are void). */
+  analysisRun: z.number().int().optional(),
 });
 export const MessageTakenIntoAccountV1 = z.object({
   messageId: z.string(),
@@ -93,6 +103,19 @@ export const AddressUnsubscribedV1 = z.object({
   messageId: z.string(),
   deliveryId: z.string(),
   via: z.enum(['mailto', 'one-click']),
+  at: z.string(),
+});
+
+/**
+ * Consent recorded by an operator or a client system: unsubscribed from one audience or from
+ * everything, denylisted, or allowed again (which lifts that scope's unsubscription or denylisting).
+ */
+export const AddressConsentChangedV1 = z.object({
+  address: z.string(),
+  status: z.enum(['unsubscribed', 'denylisted', 'allowed']),
+  /** The audience the change applies to; absent = every audience. */
+  audience: z.string().optional(),
+  reason: z.string().optional(),
   at: z.string(),
 });
 

@@ -30,11 +30,17 @@ export const FEEDBACK_TOPICS: readonly Topic[] = [TOPICS.deliveryEvents, TOPICS.
 /** Every event type the read model is built from: the delivery header events and the delivery log's. */
 export const PROJECTED_EVENTS: readonly EventType[] = [
   'postwave.delivery.created.v1',
+  'postwave.delivery.updated.v1',
+  'postwave.delivery.analysis-started.v1',
   'postwave.delivery.analyzed.v1',
   'postwave.delivery.confirmed.v1',
+  'postwave.delivery.started.v1',
+  'postwave.delivery.proof-sent.v1',
   'postwave.delivery.paused.v1',
   'postwave.delivery.resumed.v1',
   'postwave.delivery.stopped.v1',
+  'postwave.delivery.finished.v1',
+  'postwave.delivery.failed.v1',
   ...MESSAGE_LOG_EVENTS,
 ];
 
@@ -49,7 +55,10 @@ const COUNT_SQL: Record<MessageStatus, string> = {
 };
 
 const LOG_COLUMNS = `message_id AS "messageId", delivery_id AS "deliveryId", address, status, failure_type AS "failureType",
-  reason, reason_code AS "reasonCode", last_reply AS "lastReply", attempts, updated_at AS "updatedAt"`;
+  reason, reason_code AS "reasonCode", last_reply AS "lastReply", attempts, updated_at AS "updatedAt", proof,
+  analysis_run AS "analysisRun"`;
+
+type StoredLog = MessageLog & { proof: number | null; analysisRun: number | null };
 
 const emptyDelivery = (deliveryId: string): DeliveryRow => ({
   deliveryId,
@@ -59,6 +68,11 @@ const emptyDelivery = (deliveryId: string): DeliveryRow => ({
   createdAt: null,
   targeted: 0,
   messageCount: null,
+  analysisRun: 0,
+  report: null,
+  startAt: null,
+  validUntil: null,
+  proofs: 0,
   pending: 0,
   takenIntoAccount: 0,
   sent: 0,
@@ -95,27 +109,61 @@ export class FeedbackProjection {
           label: envelope.data.label ?? null,
           subject: envelope.data.content.subject,
           createdAt: envelope.data.createdAt,
-          state: row.state === 'Unknown' ? 'Analysis' : row.state,
+          state: row.state === 'Unknown' ? 'BeingEdited' : row.state,
         }));
+      case 'postwave.delivery.updated.v1':
+        return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({
+          ...row,
+          label: envelope.data.label ?? null,
+          subject: envelope.data.content.subject,
+          state: 'BeingEdited',
+          report: null,
+        }));
+      case 'postwave.delivery.analysis-started.v1':
+        return this.analysisStarted(em, envelope.data.deliveryId, envelope.data.run ?? 1);
       case 'postwave.delivery.analyzed.v1':
         return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({
           ...row,
           targeted: envelope.data.report.targeted,
-          state: ['Unknown', 'Analysis'].includes(row.state) ? 'PendingConfirmation' : row.state,
+          report: JSON.stringify(envelope.data.report),
+          state: ['Unknown', 'Analysis', 'BeingEdited'].includes(row.state)
+            ? 'PendingConfirmation'
+            : row.state,
         }));
-      case 'postwave.delivery.confirmed.v1':
+      case 'postwave.delivery.confirmed.v1': {
+        const { startAt, confirmedAt, validUntil, messageCount } = envelope.data;
         return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({
           ...row,
-          state: 'InProgress',
-          messageCount: envelope.data.messageCount,
+          // Streams from before the start pending phase existed: confirmation meant in progress.
+          state:
+            startAt === undefined
+              ? 'InProgress'
+              : Date.parse(startAt) > Date.parse(confirmedAt) + 1000
+                ? 'Pending'
+                : 'StartPending',
+          messageCount,
+          startAt: startAt ?? confirmedAt,
+          validUntil,
         }));
+      }
+      case 'postwave.delivery.proof-sent.v1':
+        return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({
+          ...row,
+          proofs: Math.max(row.proofs, envelope.data.proofNumber),
+        }));
+      case 'postwave.delivery.started.v1':
       case 'postwave.delivery.paused.v1':
       case 'postwave.delivery.resumed.v1':
-      case 'postwave.delivery.stopped.v1': {
+      case 'postwave.delivery.stopped.v1':
+      case 'postwave.delivery.finished.v1':
+      case 'postwave.delivery.failed.v1': {
         const state = {
+          'postwave.delivery.started.v1': 'InProgress',
           'postwave.delivery.paused.v1': 'Paused',
           'postwave.delivery.resumed.v1': 'InProgress',
           'postwave.delivery.stopped.v1': 'Stopped',
+          'postwave.delivery.finished.v1': 'Finished',
+          'postwave.delivery.failed.v1': 'Failed',
         }[envelope.type];
         return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({ ...row, state }));
       }
@@ -153,9 +201,22 @@ export class FeedbackProjection {
     const [current] = (await em.query(
       sqlFor(em, `SELECT ${LOG_COLUMNS} FROM fb_message_log WHERE message_id = ?`),
       [envelope.data.messageId],
-    )) as MessageLog[];
+    )) as StoredLog[];
+    let analysisRun: number | null = current?.analysisRun ?? null;
+    if (envelope.type === 'postwave.message.excluded.v1' && envelope.data.analysisRun !== undefined) {
+      // An exclusion of a run a newer analysis has replaced is void.
+      const [delivery] = (await em.query(
+        sqlFor(em, 'SELECT analysis_run AS "analysisRun" FROM fb_delivery WHERE delivery_id = ?'),
+        [envelope.data.deliveryId],
+      )) as { analysisRun: number | null }[];
+      if ((delivery?.analysisRun ?? 0) > envelope.data.analysisRun) return;
+      analysisRun = envelope.data.analysisRun;
+    }
+    const proof =
+      current?.proof ??
+      (envelope.type === 'postwave.message.planned.v1' ? (envelope.data.proof ?? null) : null);
     const next = evolveMessageLog(current ?? null, envelope, envelope.time);
-    if (next === current) return;
+    if (next === current && (proof ?? null) === (current?.proof ?? null)) return;
     const values = [
       next.messageId,
       next.deliveryId,
@@ -167,19 +228,23 @@ export class FeedbackProjection {
       next.lastReply,
       next.attempts,
       next.updatedAt,
+      proof,
+      analysisRun,
     ];
     await em.query(
       sqlFor(
         em,
-        `INSERT INTO fb_message_log (message_id, delivery_id, address, status, failure_type, reason, reason_code, last_reply, attempts, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO fb_message_log (message_id, delivery_id, address, status, failure_type, reason, reason_code, last_reply, attempts, updated_at, proof, analysis_run)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (message_id) DO UPDATE SET address = excluded.address, status = excluded.status,
            failure_type = excluded.failure_type, reason = excluded.reason, reason_code = excluded.reason_code,
-           last_reply = excluded.last_reply, attempts = excluded.attempts, updated_at = excluded.updated_at`,
+           last_reply = excluded.last_reply, attempts = excluded.attempts, updated_at = excluded.updated_at,
+           proof = excluded.proof, analysis_run = excluded.analysis_run`,
       ),
       values,
     );
-    if (current?.status === next.status) return;
+    // Proofs are in the log but never in the delivery's counts.
+    if (current?.status === next.status || proof !== null) return;
     await em.query(
       sqlFor(
         em,
@@ -192,6 +257,36 @@ export class FeedbackProjection {
     const moves = current ? `${COUNT_SQL[current.status]} = ${COUNT_SQL[current.status]} - 1, ` : '';
     await em.query(sqlFor(em, `UPDATE fb_delivery SET ${moves}${to} = ${to} + 1 WHERE delivery_id = ?`), [
       next.deliveryId,
+    ]);
+  }
+
+  /** A new analysis run: the exclusions of earlier runs leave the log and the counts. */
+  private async analysisStarted(em: EntityManager, deliveryId: string, run: number) {
+    await this.updateDelivery(em, deliveryId, (row) => ({
+      ...row,
+      state: 'Analysis',
+      analysisRun: Math.max(row.analysisRun, run),
+      report: null,
+    }));
+    const voided = (await em.query(
+      sqlFor(
+        em,
+        `SELECT status, COUNT(*) AS n FROM fb_message_log
+         WHERE delivery_id = ? AND proof IS NULL AND analysis_run IS NOT NULL AND analysis_run < ? GROUP BY status`,
+      ),
+      [deliveryId, run],
+    )) as { status: MessageStatus; n: number | string }[];
+    if (voided.length === 0) return;
+    await em.query(
+      sqlFor(
+        em,
+        'DELETE FROM fb_message_log WHERE delivery_id = ? AND proof IS NULL AND analysis_run IS NOT NULL AND analysis_run < ?',
+      ),
+      [deliveryId, run],
+    );
+    const moves = voided.map(({ status, n }) => `${COUNT_SQL[status]} = ${COUNT_SQL[status]} - ${Number(n)}`);
+    await em.query(sqlFor(em, `UPDATE fb_delivery SET ${moves.join(', ')} WHERE delivery_id = ?`), [
+      deliveryId,
     ]);
   }
 
@@ -219,7 +314,10 @@ export function deliverySummary(row: DeliveryRow) {
     subject: row.subject,
     state: finished ? 'Finished' : row.state,
     createdAt: row.createdAt,
+    startAt: row.startAt,
+    validUntil: row.validUntil,
     targeted: row.targeted,
+    proofs: row.proofs,
     kpis,
   };
 }

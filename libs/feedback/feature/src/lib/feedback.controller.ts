@@ -39,7 +39,7 @@ export class FeedbackController {
       em.findOne<DeliveryRow>('FeedbackDelivery', { where: { deliveryId } }),
     );
     if (!row) throw notFound('deliveryId', deliveryId);
-    return deliverySummary(row);
+    return { ...deliverySummary(row), report: row.report ? (JSON.parse(row.report) as unknown) : null };
   }
 
   @Get('deliveries/:deliveryId/messages')

@@ -16,6 +16,10 @@ export const feedbackEntities = () => [
       lastReply: { name: 'last_reply', type: 'text', nullable: true },
       attempts: { type: 'integer' },
       updatedAt: { name: 'updated_at', type: 'text' },
+      /** Proof number for proof messages: shown in the log, never counted in the KPIs. */
+      proof: { type: 'integer', nullable: true },
+      /** The analysis run that excluded it (a new analysis voids the exclusions of earlier runs). */
+      analysisRun: { name: 'analysis_run', type: 'integer', nullable: true },
     },
     indices: [{ name: 'fb_message_log_delivery', columns: ['deliveryId', 'status'] }],
   }),
@@ -31,6 +35,12 @@ export const feedbackEntities = () => [
       targeted: { type: 'integer' },
       /** Messages the confirmation planned; Finished needs all of them projected. */
       messageCount: { name: 'message_count', type: 'integer', nullable: true },
+      analysisRun: { name: 'analysis_run', type: 'integer', default: 0 },
+      /** The last analysis report (JSON). */
+      report: { type: 'text', nullable: true },
+      startAt: { name: 'start_at', type: 'text', nullable: true },
+      validUntil: { name: 'valid_until', type: 'text', nullable: true },
+      proofs: { type: 'integer', default: 0 },
       pending: { type: 'integer' },
       takenIntoAccount: { name: 'taken_into_account', type: 'integer' },
       sent: { type: 'integer' },
@@ -49,6 +59,11 @@ export interface DeliveryRow {
   createdAt: string | null;
   targeted: number;
   messageCount: number | null;
+  analysisRun: number;
+  report: string | null;
+  startAt: string | null;
+  validUntil: string | null;
+  proofs: number;
   pending: number;
   takenIntoAccount: number;
   sent: number;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { ContractViolation, TOPICS, type Envelope } from '@postwave/contracts';
 import { EnvelopeFactory, openPlatform, type Platform } from '@postwave/platform/eventing';
 import { createLogger } from '@postwave/platform/observability';
-import { PlannerCommands, type CommandOutcome } from './planner-commands';
+import { PlannerCommands, type CommandOutcome, type IncomingCommand } from './planner-commands';
+import { PlannerJobs } from './planner-jobs';
 import { PLANNER_GROUP, PlannerConsumer } from './planner.consumer';
 import { planningEntities } from './planning.entities';
 
@@ -35,6 +36,13 @@ describe('planner commands on the embedded platform', () => {
   let dir: string;
   let platform: Platform;
   let commands: PlannerCommands;
+  let jobs: PlannerJobs;
+  /** A command, then whatever background work it started (analysis, emission). */
+  const run = async (command: IncomingCommand) => {
+    const outcome = await commands.execute(command);
+    if (outcome.accepted) await jobs.kick(outcome.deliveryId);
+    return outcome;
+  };
 
   const loggedEvents = async (): Promise<Envelope[]> => {
     const rows: Array<{ envelope: string }> = await platform.db.read((em) =>
@@ -57,6 +65,7 @@ describe('planner commands on the embedded platform', () => {
       entities: [planningEntities],
     });
     commands = new PlannerCommands(platform.db, platform.eventLog, logger);
+    jobs = new PlannerJobs(platform.db, commands, logger);
   });
 
   afterEach(async () => {
@@ -112,8 +121,8 @@ describe('planner commands on the embedded platform', () => {
     });
 
     it('records a conflict for a second confirmation and leaves the delivery and its messages as they were', async () => {
-      await commands.execute(create('c-create', deliveryData('d-twice')));
-      await commands.execute(confirm('c-confirm-1', 'd-twice'));
+      await run(create('c-create', deliveryData('d-twice')));
+      await run(confirm('c-confirm-1', 'd-twice'));
       const before = await loggedEvents();
       const stateBefore = await commands.deliveryState('d-twice');
 
@@ -156,9 +165,9 @@ describe('planner commands on the embedded platform', () => {
     expect(await loggedEvents()).toEqual(eventsAfterFirst);
     expect(eventsAfterFirst.map((e) => e.type)).toEqual([
       'postwave.delivery.created.v1',
-      'postwave.delivery.analyzed.v1',
+      'postwave.delivery.analysis-started.v1',
     ]);
-    expect(await deliveryRows()).toEqual([{ delivery_id: 'd-once', status: 'PendingConfirmation' }]);
+    expect(await deliveryRows()).toEqual([{ delivery_id: 'd-once', status: 'Analysis' }]);
   });
 
   it('returns the first outcome to two concurrent deliveries of one command id', async () => {
@@ -200,15 +209,14 @@ describe('planner commands on the embedded platform', () => {
     });
     expect(handled).toBe(1);
 
-    const outcome = await commands.execute(
+    const outcome = await run(
       create('c-after-quarantine', deliveryData('d-q', ['ada@example.com', 'gone@EXAMPLE.com'])),
     );
 
-    expect(outcome).toMatchObject({
-      accepted: true,
-      delivery: {
-        report: { targeted: 2, toDeliver: 1, excluded: 1, exclusionsByReason: { Quarantined: 1 } },
-      },
+    expect(outcome.accepted).toBe(true);
+    expect(await commands.deliveryState('d-q')).toMatchObject({
+      status: 'PendingConfirmation',
+      report: { targeted: 2, toDeliver: 1, excluded: 1, exclusionsByReason: { Quarantined: 1 } },
     });
     const excluded = (await loggedEvents()).filter((e) => e.type === 'postwave.message.excluded.v1');
     expect(excluded.map((e) => e.data)).toEqual([

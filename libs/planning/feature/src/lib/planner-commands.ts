@@ -1,17 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   ContractViolation,
+  DEFAULT_TYPOLOGY,
   normalizeAddress,
   parseCommand,
+  parseOrThrow,
+  Typology,
   type DeliveryCommand,
   type Fact,
   type FailureReason,
+  type InlineRecipient,
 } from '@postwave/contracts';
 import { DATABASE, EVENT_LOG, EnvelopeFactory, LOGGER, type EventLog } from '@postwave/platform/eventing';
 import { linkTo, SpanKind, traceparentOf, withSpan, type Logger } from '@postwave/platform/observability';
-import type { Database } from '@postwave/platform/persistence';
-import { decide, type Delivery, type PlannerCommand } from '@postwave/planning/domain';
-import { In, type EntityManager } from 'typeorm';
+import { sqlFor, type Database } from '@postwave/platform/persistence';
+import {
+  compileTypology,
+  decide,
+  type CompiledTypology,
+  type Decision,
+  type Delivery,
+  type PlannerCommand,
+} from '@postwave/planning/domain';
+import type { EntityManager } from 'typeorm';
+import { blockedReasons, insertMany, loadDelivery, saveDelivery } from './planner-store';
 
 export interface IncomingCommand {
   readonly commandId: string;
@@ -38,27 +50,40 @@ export type CommandOutcome =
       readonly value?: unknown;
     };
 
-const COMMAND_KINDS: Record<DeliveryCommand['type'], PlannerCommand['kind']> = {
+const COMMAND_KINDS = {
   'postwave.command.create-delivery.v1': 'create',
+  'postwave.command.update-delivery.v1': 'update',
+  'postwave.command.analyze-delivery.v1': 'analyze',
+  'postwave.command.schedule-delivery.v1': 'schedule',
+  'postwave.command.send-proof.v1': 'proof',
   'postwave.command.confirm-delivery.v1': 'confirm',
   'postwave.command.pause-delivery.v1': 'pause',
   'postwave.command.resume-delivery.v1': 'resume',
   'postwave.command.stop-delivery.v1': 'stop',
-};
+} as const satisfies Record<DeliveryCommand['type'], PlannerCommand['kind']>;
 
-export type DeliveryView = Omit<Delivery, 'target' | 'traceparent'>;
+export type DeliveryView = Omit<Delivery, 'traceparent'>;
 
-export const viewOf = ({ target: _target, traceparent: _traceparent, ...view }: Delivery): DeliveryView =>
-  view;
+export const viewOf = ({ traceparent: _traceparent, ...view }: Delivery): DeliveryView => view;
+
+/** Causation of the facts a command or a job records. */
+interface Causation {
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly traceparent?: string;
+}
 
 /**
  * Handles planner commands from HTTP and from the command topic alike: load state, decide, and
  * save state, command outcome and events in one transaction. A command id seen before returns the
- * stored outcome and changes nothing.
+ * stored outcome and changes nothing. The planner's jobs (analysis, emission, scheduler) record
+ * their results through `applyInternal`, the same decide-and-save path.
  */
 @Injectable()
 export class PlannerCommands {
   private readonly envelopes = new EnvelopeFactory('/postwave/delivery-planner');
+  /** Called after a command changed a delivery, so its jobs run without waiting for the next poll. */
+  onChange: (deliveryId: string) => void = () => undefined;
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
@@ -80,6 +105,7 @@ export class PlannerCommands {
       },
       outcome.accepted ? 'command accepted' : 'command rejected',
     );
+    if (outcome.accepted) this.onChange(outcome.deliveryId);
     return outcome;
   }
 
@@ -90,14 +116,58 @@ export class PlannerCommands {
   async addressStatus(address: string): Promise<FailureReason | null> {
     const checked = normalizeAddress(address);
     if (!checked.ok) throw new ContractViolation('address', address, 'not a valid email address');
-    const blocked = await this.db.read((em) => loadBlocked(em, [{ address: checked.address }]));
+    const blocked = await this.db.read((em) => blockedReasons(em, [checked.address], undefined));
     return blocked.get(checked.address) ?? null;
   }
 
+  /**
+   * Applies a decision the planner takes itself (a job's result, the passing of time) in the
+   * caller's transaction; the delivery's trace and correlation continue.
+   */
+  async applyInternal(
+    em: EntityManager,
+    deliveryId: string,
+    command: (state: Delivery) => PlannerCommand,
+  ): Promise<Decision> {
+    const state = await loadDelivery(em, deliveryId);
+    if (!state)
+      return {
+        ok: false,
+        code: 'not-found',
+        reason: 'no such delivery',
+        field: 'deliveryId',
+        value: deliveryId,
+      };
+    const decision = decide(state, command(state));
+    if (!decision.ok || (decision.facts.length === 0 && decision.state === state)) return decision;
+    await saveDelivery(em, decision.state);
+    await this.eventLog.appendIn(
+      em,
+      this.envelopes.wrap(decision.facts, {
+        correlationId: deliveryId,
+        causationId: deliveryId,
+        ...(state.traceparent ? { traceparent: state.traceparent } : {}),
+      }),
+    );
+    return decision;
+  }
+
+  /** Appends facts a job produced for a delivery (exclusions, planned messages) under its trace. */
+  async appendFacts(em: EntityManager, delivery: Delivery, facts: readonly Fact[]): Promise<void> {
+    await this.eventLog.appendIn(
+      em,
+      this.envelopes.wrap(facts, {
+        correlationId: delivery.deliveryId,
+        causationId: delivery.deliveryId,
+        ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
+      }),
+    );
+  }
+
   private async executeIn(em: EntityManager, incoming: IncomingCommand): Promise<CommandOutcome> {
-    const seen = await em.findOne<{ commandId: string; outcome: string }>('PlannerCommand', {
-      where: { commandId: incoming.commandId },
-    });
+    const [seen] = (await em.query(sqlFor(em, 'SELECT outcome FROM planner_command WHERE command_id = ?'), [
+      incoming.commandId,
+    ])) as { outcome: string }[];
     if (seen) return JSON.parse(seen.outcome) as CommandOutcome;
 
     let command: DeliveryCommand;
@@ -132,24 +202,8 @@ export class PlannerCommands {
       },
       async () => {
         const traceparent = traceparentOf();
-        const plannerCommand: PlannerCommand =
-          command.type === 'postwave.command.create-delivery.v1'
-            ? { kind: 'create', data: command.data, now: new Date(), ...(traceparent ? { traceparent } : {}) }
-            : command.type === 'postwave.command.confirm-delivery.v1'
-              ? { kind: 'confirm', deliveryId, now: new Date() }
-              : {
-                  kind: COMMAND_KINDS[command.type] as 'pause' | 'resume' | 'stop',
-                  deliveryId,
-                  now: new Date(),
-                  ...(command.data.reason ? { reason: command.data.reason } : {}),
-                };
-        const blocked =
-          command.type === 'postwave.command.create-delivery.v1'
-            ? await loadBlocked(em, command.data.recipients)
-            : new Map();
-        const decision = decide(state, plannerCommand, {
-          blockedReason: (address) => blocked.get(address) ?? null,
-        });
+        const plannerCommand = await this.toPlannerCommand(em, command, state, traceparent);
+        const decision = decide(state, plannerCommand);
         if (!decision.ok) {
           const outcome: CommandOutcome = {
             accepted: false,
@@ -160,11 +214,8 @@ export class PlannerCommands {
           };
           return this.record(em, incoming, outcome, [rejection(deliveryId, incoming, outcome)], traceparent);
         }
-        await em.save('PlannerDelivery', {
-          deliveryId,
-          status: decision.state.status,
-          state: JSON.stringify(decision.state),
-        });
+        await saveDelivery(em, decision.state);
+        if (decision.inlineRecipients) await storeInline(em, deliveryId, decision.inlineRecipients);
         const outcome: CommandOutcome = {
           accepted: true,
           commandId: incoming.commandId,
@@ -176,6 +227,40 @@ export class PlannerCommands {
     );
   }
 
+  private async toPlannerCommand(
+    em: EntityManager,
+    command: DeliveryCommand,
+    state: Delivery | null,
+    traceparent: string | undefined,
+  ): Promise<PlannerCommand> {
+    const now = new Date();
+    switch (command.type) {
+      case 'postwave.command.create-delivery.v1':
+        return { kind: 'create', data: command.data, now, ...(traceparent ? { traceparent } : {}) };
+      case 'postwave.command.update-delivery.v1':
+        return { kind: 'update', data: command.data, now };
+      case 'postwave.command.schedule-delivery.v1':
+        return { kind: 'schedule', data: command.data, now };
+      case 'postwave.command.send-proof.v1':
+        return {
+          kind: 'proof',
+          data: command.data,
+          now,
+          typology: await loadTypology(em, state?.settings.typology ?? 'default'),
+        };
+      case 'postwave.command.analyze-delivery.v1':
+      case 'postwave.command.confirm-delivery.v1':
+        return { kind: COMMAND_KINDS[command.type], deliveryId: command.data.deliveryId, now };
+      default:
+        return {
+          kind: COMMAND_KINDS[command.type],
+          deliveryId: command.data.deliveryId,
+          now,
+          ...(command.data.reason ? { reason: command.data.reason } : {}),
+        };
+    }
+  }
+
   private async record(
     em: EntityManager,
     incoming: IncomingCommand,
@@ -183,8 +268,11 @@ export class PlannerCommands {
     facts: readonly Fact[],
     traceparent = incoming.traceparent,
   ): Promise<CommandOutcome> {
-    await em.save('PlannerCommand', { commandId: incoming.commandId, outcome: JSON.stringify(outcome) });
-    const causation = {
+    await em.query(sqlFor(em, 'INSERT INTO planner_command (command_id, outcome) VALUES (?, ?)'), [
+      incoming.commandId,
+      JSON.stringify(outcome),
+    ]);
+    const causation: Causation = {
       correlationId: incoming.correlationId ?? incoming.commandId,
       causationId: incoming.commandId,
       ...(traceparent ? { traceparent } : {}),
@@ -194,28 +282,37 @@ export class PlannerCommands {
   }
 }
 
-async function loadDelivery(em: EntityManager, deliveryId: string): Promise<Delivery | null> {
-  const row = await em.findOne<{ deliveryId: string; state: string }>('PlannerDelivery', {
-    where: { deliveryId },
-  });
-  return row ? (JSON.parse(row.state) as Delivery) : null;
+/** A stored typology, or the built-in default; an unknown name is reported by the analysis. */
+export async function loadTypologyDefinition(em: EntityManager, name: string): Promise<Typology | null> {
+  const [row] = (await em.query(sqlFor(em, 'SELECT definition FROM planner_typology WHERE name = ?'), [
+    name,
+  ])) as { definition: string }[];
+  if (row) return parseOrThrow(Typology, JSON.parse(row.definition), 'typology');
+  return name === DEFAULT_TYPOLOGY.name ? DEFAULT_TYPOLOGY : null;
 }
 
-async function loadBlocked(
-  em: EntityManager,
-  recipients: readonly { address: string | null }[],
-): Promise<Map<string, FailureReason>> {
-  const addresses = [
-    ...new Set(recipients.map((r) => normalizeAddress(r.address)).flatMap((c) => (c.ok ? [c.address] : []))),
-  ];
-  const blocked = new Map<string, FailureReason>();
-  for (let i = 0; i < addresses.length; i += 500) {
-    const rows = await em.find<{ address: string; reason: FailureReason }>('PlannerAddressStatus', {
-      where: { address: In(addresses.slice(i, i + 500)) },
-    });
-    for (const row of rows) blocked.set(row.address, row.reason);
-  }
-  return blocked;
+async function loadTypology(em: EntityManager, name: string): Promise<CompiledTypology> {
+  const definition = (await loadTypologyDefinition(em, name)) ?? DEFAULT_TYPOLOGY;
+  const compiled = compileTypology(definition);
+  if (compiled.ok) return compiled.compiled;
+  const fallback = compileTypology(DEFAULT_TYPOLOGY);
+  if (!fallback.ok) throw new Error(`the built-in typology does not compile: ${fallback.error}`);
+  return fallback.compiled;
+}
+
+async function storeInline(em: EntityManager, deliveryId: string, recipients: readonly InlineRecipient[]) {
+  await em.query(sqlFor(em, 'DELETE FROM planner_inline_recipient WHERE delivery_id = ?'), [deliveryId]);
+  await insertMany(
+    em,
+    'planner_inline_recipient',
+    ['delivery_id', 'seq', 'address', 'attributes'],
+    recipients.map((recipient, index) => [
+      deliveryId,
+      index,
+      recipient.address,
+      JSON.stringify(recipient.attributes),
+    ]),
+  );
 }
 
 function deliveryIdOf(data: unknown): string {

@@ -1,6 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
+import type { EventData, FailureReason } from '@postwave/contracts';
 import { OnEvent, type EventContext } from '@postwave/platform/eventing';
+import { sqlFor } from '@postwave/platform/persistence';
+import type { EntityManager } from 'typeorm';
 import { PlannerCommands } from './planner-commands';
 
 export const PLANNER_GROUP = 'delivery-planner';
@@ -13,6 +16,10 @@ export class PlannerConsumer {
   @OnEvent(
     PLANNER_GROUP,
     'postwave.command.create-delivery.v1',
+    'postwave.command.update-delivery.v1',
+    'postwave.command.analyze-delivery.v1',
+    'postwave.command.schedule-delivery.v1',
+    'postwave.command.send-proof.v1',
     'postwave.command.confirm-delivery.v1',
     'postwave.command.pause-delivery.v1',
     'postwave.command.resume-delivery.v1',
@@ -32,13 +39,56 @@ export class PlannerConsumer {
     );
   }
 
-  @OnEvent(PLANNER_GROUP, 'postwave.address.quarantined.v1', 'postwave.address.unsubscribed.v1')
+  @OnEvent(
+    PLANNER_GROUP,
+    'postwave.address.quarantined.v1',
+    'postwave.address.unsubscribed.v1',
+    'postwave.address.consent-changed.v1',
+  )
   async addressStatus(@Payload() { event, tx }: EventContext) {
     const { envelope } = event;
     if (envelope.type === 'postwave.address.quarantined.v1') {
-      await tx.em.save('PlannerAddressStatus', { address: envelope.data.address, reason: 'Quarantined' });
+      await setStatus(tx.em, envelope.data.address, '', 'Quarantined');
     } else if (envelope.type === 'postwave.address.unsubscribed.v1') {
-      await tx.em.save('PlannerAddressStatus', { address: envelope.data.address, reason: 'Unsubscribed' });
+      await setStatus(tx.em, envelope.data.address, '', 'Unsubscribed');
+    } else if (envelope.type === 'postwave.address.consent-changed.v1') {
+      await applyConsent(tx.em, envelope.data);
     }
   }
+}
+
+const CONSENT_REASON: Record<'unsubscribed' | 'denylisted', FailureReason> = {
+  unsubscribed: 'Unsubscribed',
+  denylisted: 'Denylisted',
+};
+
+/** Records a consent change in the planner's address view (idempotent: replays change nothing). */
+export async function applyConsent(
+  em: EntityManager,
+  consent: EventData<'postwave.address.consent-changed.v1'>,
+): Promise<void> {
+  const scope = consent.audience ?? '';
+  if (consent.status === 'allowed') {
+    // Allowing lifts what an operator set in that scope; a quarantine stays until it expires.
+    await em.query(
+      sqlFor(
+        em,
+        `DELETE FROM planner_address_status WHERE address = ? AND scope = ? AND reason <> 'Quarantined'`,
+      ),
+      [consent.address, scope],
+    );
+    return;
+  }
+  await setStatus(em, consent.address, scope, CONSENT_REASON[consent.status]);
+}
+
+async function setStatus(em: EntityManager, address: string, scope: string, reason: FailureReason) {
+  await em.query(
+    sqlFor(
+      em,
+      `INSERT INTO planner_address_status (address, scope, reason) VALUES (?, ?, ?)
+       ON CONFLICT (address, scope) DO UPDATE SET reason = excluded.reason`,
+    ),
+    [address, scope, reason],
+  );
 }

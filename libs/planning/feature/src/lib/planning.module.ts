@@ -1,11 +1,24 @@
 import { Module } from '@nestjs/common';
+import { Audiences } from './audiences';
 import { PlannerCommands } from './planner-commands';
+import { PlannerJobs } from './planner-jobs';
 import { PlannerConsumer } from './planner.consumer';
-import { AddressController, PlannerController } from './planner.controller';
+import {
+  AddressController,
+  AudienceController,
+  PlannerController,
+  TypologyController,
+} from './planner.controller';
 
 @Module({
-  controllers: [PlannerController, AddressController, PlannerConsumer],
-  providers: [PlannerCommands],
-  exports: [PlannerCommands],
+  controllers: [
+    PlannerController,
+    AudienceController,
+    TypologyController,
+    AddressController,
+    PlannerConsumer,
+  ],
+  providers: [PlannerCommands, PlannerJobs, Audiences],
+  exports: [PlannerCommands, PlannerJobs, Audiences],
 })
 export class PlanningModule {}

@@ -1,4 +1,4 @@
-import { CompiledContent, type Attributes } from '@postwave/content';
+import { CompiledContent, withReserved, type Attributes } from '@postwave/content';
 import { unsubscribeToken, verpAddress, type DeliveryContent } from '@postwave/contracts';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { DkimKeyring } from './dkim-keyring';
@@ -9,6 +9,8 @@ export interface OutgoingMessage {
   readonly deliveryId: string;
   readonly address: string;
   readonly attributes: Attributes;
+  /** Proofs: "Proof #n " before the subject. */
+  readonly subjectPrefix?: string | null;
 }
 
 export interface BuiltMessage {
@@ -32,7 +34,9 @@ export interface BuilderSettings {
  * it with every DKIM key of the sender domain.
  */
 export class MessageBuilder {
-  private readonly compiled = new Map<string, CompiledContent>();
+  private readonly compiled = new Map<string, { stamp: string; compiled: CompiledContent }>();
+  /** The content each parsed object stands for, serialized once per object. */
+  private readonly stamps = new WeakMap<DeliveryContent, string>();
 
   constructor(
     private readonly settings: BuilderSettings,
@@ -42,10 +46,6 @@ export class MessageBuilder {
   async build(content: DeliveryContent, message: OutgoingMessage): Promise<BuildResult> {
     const compiled = this.compile(message.deliveryId, content);
     if (!compiled.ok) return compiled;
-    const rendered = compiled.compiled.render(message.attributes);
-    if (!rendered.ok)
-      return { ok: false, error: `personalization failed in ${rendered.part}: ${rendered.error}` };
-
     const senderDomain = content.sender.address.split('@')[1]!.toLowerCase();
     const returnDomain = this.settings.verpDomain ?? senderDomain;
     const mailFrom = verpAddress(message.messageId, this.settings.verpSecret, returnDomain);
@@ -53,6 +53,15 @@ export class MessageBuilder {
     const unsubscribeHttps = this.settings.unsubscribeUrl
       ? `${this.settings.unsubscribeUrl.replace(/\/$/, '')}/${unsubscribeToken(message.messageId, this.settings.verpSecret)}`
       : null;
+    // Templates may place the recipient's own unsubscribe link and message id in the body.
+    const rendered = compiled.compiled.render(
+      withReserved(message.attributes, {
+        unsubscribeUrl: unsubscribeHttps ?? unsubscribeMailto,
+        messageId: message.messageId,
+      }),
+    );
+    if (!rendered.ok)
+      return { ok: false, error: `personalization failed in ${rendered.part}: ${rendered.error}` };
     const headers: Record<string, string> = {
       'X-Postwave-Message-Id': message.messageId,
       'Feedback-ID': `${message.deliveryId}:postwave:${senderDomain}`,
@@ -69,12 +78,22 @@ export class MessageBuilder {
         : content.sender.address,
       to: message.address,
       ...(content.replyTo ? { replyTo: content.replyTo } : {}),
-      subject: rendered.content.subject,
+      subject: `${message.subjectPrefix ?? ''}${rendered.content.subject}`,
       text: rendered.content.text,
       ...(rendered.content.html !== undefined ? { html: rendered.content.html } : {}),
       messageId: `<${message.messageId}.${this.settings.instance}@${senderDomain}>`,
       envelope: { from: mailFrom, to: message.address },
       headers,
+      ...(content.attachments?.length
+        ? {
+            attachments: content.attachments.map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              content: a.contentBase64,
+              encoding: 'base64',
+            })),
+          }
+        : {}),
     });
     const unsigned = await composer.compile().build();
     const keys = this.keyring.keysFor(senderDomain);
@@ -90,12 +109,17 @@ export class MessageBuilder {
     deliveryId: string,
     content: DeliveryContent,
   ): { ok: true; compiled: CompiledContent } | { ok: false; error: string } {
+    let stamp = this.stamps.get(content);
+    if (stamp === undefined) {
+      stamp = JSON.stringify(content);
+      this.stamps.set(content, stamp);
+    }
     const cached = this.compiled.get(deliveryId);
-    if (cached) return { ok: true, compiled: cached };
+    if (cached?.stamp === stamp) return { ok: true, compiled: cached.compiled };
     const compiled = CompiledContent.compile(content);
     if (!compiled.ok) return { ok: false, error: `template error in ${compiled.part}: ${compiled.error}` };
     if (this.compiled.size > 1000) this.compiled.clear();
-    this.compiled.set(deliveryId, compiled.compiled);
+    this.compiled.set(deliveryId, { stamp, compiled: compiled.compiled });
     return compiled;
   }
 }

@@ -22,9 +22,14 @@ export class MtaConsumer {
     @Inject(MTA_OPTIONS) private readonly options: MtaOptions,
   ) {}
 
-  @OnEvent(MTA_GROUP, 'postwave.delivery.created.v1')
+  /** Content as created, and as edited while the delivery is prepared (proofs use it meanwhile). */
+  @OnEvent(MTA_GROUP, 'postwave.delivery.created.v1', 'postwave.delivery.updated.v1')
   async content(@Payload() { event, tx }: EventContext) {
-    if (event.envelope.type !== 'postwave.delivery.created.v1') return;
+    if (
+      event.envelope.type !== 'postwave.delivery.created.v1' &&
+      event.envelope.type !== 'postwave.delivery.updated.v1'
+    )
+      return;
     await tx.em.save('DeliveryContentEntry', {
       deliveryId: event.envelope.data.deliveryId,
       content: JSON.stringify(event.envelope.data.content),
@@ -92,6 +97,8 @@ export class MtaConsumer {
           );
           return;
         }
+        // A message of a later wave waits in the spool, still "Pending": it is announced when due.
+        const waiting = data.notBefore !== undefined && Date.parse(data.notBefore) > Date.now();
         // The same message planned twice (a replayed command) is spooled and announced once.
         const added = await this.worker.spool(tx.em, {
           messageId: data.messageId,
@@ -102,11 +109,13 @@ export class MtaConsumer {
           validUntil: data.validUntil,
           state: 'queued',
           attempts: 0,
-          nextAttemptAt: envelope.time,
+          nextAttemptAt: waiting ? new Date(data.notBefore!).toISOString() : envelope.time,
           correlationId: envelope.correlationid,
           traceparent,
+          announced: waiting ? 0 : 1,
+          subjectPrefix: data.subjectPrefix ?? null,
         });
-        if (!added) return;
+        if (!added || waiting) return;
         await tx.emit(
           this.envelopes.wrap(
             [

@@ -23,6 +23,10 @@ export const sendingEntities = () => [
       lastReply: { name: 'last_reply', type: 'text', nullable: true },
       correlationId: { name: 'correlation_id', type: 'text' },
       traceparent: { type: 'text', nullable: true },
+      /** 0 while the message waits for its wave: "taken into account" is announced when it is due. */
+      announced: { type: 'integer', default: 1 },
+      /** Proofs: the "Proof #n " prefix of the subject. */
+      subjectPrefix: { name: 'subject_prefix', type: 'text', nullable: true },
     },
     indices: [{ name: 'mta_spool_due', columns: ['state', 'nextAttemptAt'] }],
   }),
@@ -78,6 +82,8 @@ export interface SpoolRow {
   nextAttemptAt: string;
   leaseOwner: string | null;
   leaseUntil: string | null;
+  announced: number;
+  subjectPrefix: string | null;
   lastReply: string | null;
   correlationId: string;
   traceparent: string | null;

@@ -5,7 +5,8 @@ import type { SpoolRow } from './sending.entities';
 
 const COLUMNS = `message_id AS "messageId", delivery_id AS "deliveryId", address, domain, attributes,
   valid_until AS "validUntil", state, attempts, next_attempt_at AS "nextAttemptAt", lease_owner AS "leaseOwner",
-  lease_until AS "leaseUntil", last_reply AS "lastReply", correlation_id AS "correlationId", traceparent`;
+  lease_until AS "leaseUntil", last_reply AS "lastReply", correlation_id AS "correlationId", traceparent,
+  announced, subject_prefix AS "subjectPrefix"`;
 
 /** Spool persistence: claims with leases (SKIP LOCKED on PostgreSQL), settles outcomes. */
 export class SpoolStore {
@@ -48,6 +49,7 @@ export class SpoolStore {
         where: { deliveryId: In([...deliveryIds]) },
       }),
     );
+    // Edits before confirmation replace the content; proofs may already have been built from it.
     return new Map(rows.map((row) => [row.deliveryId, JSON.parse(row.content) as DeliveryContent]));
   }
 
@@ -79,8 +81,8 @@ export class SpoolStore {
     const inserted: unknown[] = await em.query(
       sqlFor(
         em,
-        `INSERT INTO mta_spool (message_id, delivery_id, address, domain, attributes, valid_until, state, attempts, next_attempt_at, correlation_id, traceparent)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
+        `INSERT INTO mta_spool (message_id, delivery_id, address, domain, attributes, valid_until, state, attempts, next_attempt_at, correlation_id, traceparent, announced, subject_prefix)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
       ),
       [
         row.messageId,
@@ -94,9 +96,25 @@ export class SpoolStore {
         row.nextAttemptAt,
         row.correlationId,
         row.traceparent,
+        row.announced,
+        row.subjectPrefix,
       ],
     );
     return inserted.length > 0;
+  }
+
+  /** Marks messages whose wave has come as announced ("taken into account"). */
+  async announce(em: EntityManager, messageIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < messageIds.length; i += 500) {
+      const chunk = messageIds.slice(i, i + 500);
+      await em.query(
+        sqlFor(
+          em,
+          `UPDATE mta_spool SET announced = 1 WHERE message_id IN (${chunk.map(() => '?').join(', ')})`,
+        ),
+        chunk,
+      );
+    }
   }
 
   /** Puts messages back in the queue for later without counting an attempt. */

@@ -168,6 +168,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async deliver(rows: readonly SpoolRow[]): Promise<void> {
+    await this.announceDue(rows);
     const contents = await this.store.contents([...new Set(rows.map((row) => row.deliveryId))]);
     const byDomain = new Map<string, SpoolRow[]>();
     const now = new Date();
@@ -327,6 +328,39 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     return failure;
   }
 
+  /** Messages of a later wave reach the MTA's hands when their wave starts: announce them now. */
+  private async announceDue(rows: readonly SpoolRow[]): Promise<void> {
+    const due = rows.filter((row) => !row.announced);
+    if (due.length === 0) return;
+    const at = new Date().toISOString();
+    await this.db.transaction(async (em) => {
+      await this.store.announce(
+        em,
+        due.map((row) => row.messageId),
+      );
+      await this.eventLog.appendIn(
+        em,
+        due.flatMap((row) =>
+          this.envelopes.wrap(
+            [
+              {
+                type: 'postwave.message.taken-into-account.v1',
+                subject: row.messageId,
+                data: { messageId: row.messageId, deliveryId: row.deliveryId, mta: this.instance, at },
+              },
+            ],
+            {
+              correlationId: row.correlationId,
+              causationId: row.messageId,
+              traceparent: row.traceparent ?? undefined,
+            },
+          ),
+        ),
+      );
+    });
+    for (const row of due) row.announced = 1;
+  }
+
   /** Builds, sends and records one message; true when the connection is gone. */
   private deliverOne(
     session: SmtpSession,
@@ -352,6 +386,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           deliveryId: row.deliveryId,
           address: row.address,
           attributes: JSON.parse(row.attributes),
+          subjectPrefix: row.subjectPrefix,
         });
         if (!built.ok) {
           const qualification = {

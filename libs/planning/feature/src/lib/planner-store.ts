@@ -1,0 +1,183 @@
+import type { FailureReason } from '@postwave/contracts';
+import type { Attributes } from '@postwave/content';
+import { sqlFor } from '@postwave/platform/persistence';
+import type { Delivery } from '@postwave/planning/domain';
+import type { EntityManager } from 'typeorm';
+
+/** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const INSERT_ROWS = 400;
+
+/** Multi-row inserts with plain SQL: the import and the analysis write millions of rows. */
+export async function insertMany(
+  em: EntityManager,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  suffix = '',
+): Promise<void> {
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+    const chunk = rows.slice(i, i + INSERT_ROWS);
+    await em.query(
+      sqlFor(
+        em,
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${suffix}`,
+      ),
+      chunk.flat(),
+    );
+  }
+}
+
+export async function loadDelivery(em: EntityManager, deliveryId: string): Promise<Delivery | null> {
+  const [row] = (await em.query(sqlFor(em, 'SELECT state FROM planner_delivery WHERE delivery_id = ?'), [
+    deliveryId,
+  ])) as { state: string }[];
+  return row ? (JSON.parse(row.state) as Delivery) : null;
+}
+
+/** When the scheduler must look at a delivery next, from its state. */
+export function dueAtOf(delivery: Delivery): string | null {
+  switch (delivery.status) {
+    case 'TargetingPending':
+      return delivery.contactAt ?? null;
+    case 'Pending':
+      return delivery.startAt ?? null;
+    case 'InProgress':
+    case 'Paused':
+      return delivery.validUntil ?? null;
+    default:
+      return null;
+  }
+}
+
+export async function saveDelivery(em: EntityManager, delivery: Delivery): Promise<void> {
+  await em.query(
+    sqlFor(
+      em,
+      `INSERT INTO planner_delivery (delivery_id, status, state, due_at, typology, start_at, message_count, emit_cursor, emitted)
+       VALUES (?, ?, ?, ?, ?, ?, ?, -1, 0)
+       ON CONFLICT (delivery_id) DO UPDATE SET status = excluded.status, state = excluded.state, due_at = excluded.due_at,
+         typology = excluded.typology, start_at = excluded.start_at, message_count = excluded.message_count`,
+    ),
+    [
+      delivery.deliveryId,
+      delivery.status,
+      JSON.stringify(delivery),
+      dueAtOf(delivery),
+      delivery.settings.typology,
+      delivery.startAt ?? null,
+      delivery.messageCount ?? null,
+    ],
+  );
+}
+
+export interface SourceRecipient {
+  readonly seq: number;
+  readonly address: string | null;
+  readonly attributes: Attributes;
+}
+
+/** The next page of a delivery's source, in seq order: an audience's members or its inline list. */
+export async function sourcePage(
+  em: EntityManager,
+  source: { audience: string } | { deliveryId: string },
+  afterSeq: number,
+  limit: number,
+): Promise<SourceRecipient[]> {
+  const rows = (await ('audience' in source
+    ? em.query(
+        sqlFor(
+          em,
+          `SELECT seq, address, attributes FROM planner_audience_member
+           WHERE audience = (SELECT storage_key FROM planner_audience WHERE name = ?) AND seq > ? ORDER BY seq LIMIT ?`,
+        ),
+        [source.audience, afterSeq, limit],
+      )
+    : em.query(
+        sqlFor(
+          em,
+          'SELECT seq, address, attributes FROM planner_inline_recipient WHERE delivery_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+        ),
+        [source.deliveryId, afterSeq, limit],
+      ))) as { seq: number | string; address: string | null; attributes: string }[];
+  return rows.map((row) => ({
+    seq: Number(row.seq),
+    address: row.address,
+    attributes: JSON.parse(row.attributes) as Attributes,
+  }));
+}
+
+/** Quarantine, denylist and unsubscriptions of these addresses, global or for this audience. */
+export async function blockedReasons(
+  em: EntityManager,
+  addresses: readonly string[],
+  audience: string | undefined,
+): Promise<Map<string, FailureReason>> {
+  const blocked = new Map<string, FailureReason>();
+  for (let i = 0; i < addresses.length; i += 1000) {
+    const chunk = addresses.slice(i, i + 1000);
+    if (chunk.length === 0) continue;
+    const rows = (await em.query(
+      sqlFor(
+        em,
+        `SELECT address, scope, reason FROM planner_address_status WHERE address IN (${chunk.map(() => '?').join(', ')})`,
+      ),
+      chunk,
+    )) as { address: string; scope: string; reason: FailureReason }[];
+    for (const row of rows) {
+      if (row.scope !== '' && row.scope !== audience) continue;
+      // Quarantine and denylist outrank an unsubscription when both apply.
+      const current = blocked.get(row.address);
+      if (!current || current === 'Unsubscribed') blocked.set(row.address, row.reason);
+    }
+  }
+  return blocked;
+}
+
+/** Messages each address got from other deliveries that started since `since` (pressure rules). */
+export async function recentMessages(
+  em: EntityManager,
+  addresses: readonly string[],
+  since: string,
+  deliveryId: string,
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < addresses.length; i += 1000) {
+    const chunk = addresses.slice(i, i + 1000);
+    if (chunk.length === 0) continue;
+    const rows = (await em.query(
+      sqlFor(
+        em,
+        `SELECT r.address AS address, COUNT(*) AS n FROM planner_recipient r
+         JOIN planner_delivery d ON d.delivery_id = r.delivery_id
+         WHERE r.address IN (${chunk.map(() => '?').join(', ')}) AND r.reason IS NULL
+           AND d.delivery_id <> ? AND d.start_at IS NOT NULL AND d.start_at >= ?
+           AND d.status IN ('StartPending', 'Pending', 'InProgress', 'Paused', 'Finished')
+         GROUP BY r.address`,
+      ),
+      [...chunk, deliveryId, since],
+    )) as { address: string; n: number | string }[];
+    for (const row of rows) counts.set(row.address, Number(row.n));
+  }
+  return counts;
+}
+
+/** Messages of other deliveries of a typology starting within [from, to) (capacity rules). */
+export async function typologyVolume(
+  em: EntityManager,
+  typology: string,
+  from: string,
+  to: string,
+  deliveryId: string,
+): Promise<number> {
+  const [row] = (await em.query(
+    sqlFor(
+      em,
+      `SELECT COALESCE(SUM(message_count), 0) AS n FROM planner_delivery
+       WHERE typology = ? AND delivery_id <> ? AND start_at >= ? AND start_at < ?
+         AND status IN ('StartPending', 'Pending', 'InProgress', 'Paused', 'Finished')`,
+    ),
+    [typology, deliveryId, from, to],
+  )) as { n: number | string }[];
+  return Number(row?.n ?? 0);
+}
