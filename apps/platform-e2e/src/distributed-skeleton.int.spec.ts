@@ -12,6 +12,7 @@ import {
   skeletonDelivery,
   verifyInboxSignatures,
   waitFor,
+  type DeliverySummary,
   type MessageRow,
 } from '@postwave/testing';
 import { Kafka, logLevel } from 'kafkajs';
@@ -162,7 +163,10 @@ describe('the distributed mode sends a delivery end to end on Kafka and PostgreS
     await waitFor(
       'the planner to take the Kafka command',
       async () =>
-        (await http('GET', `${planner}/v1/deliveries/dist-kafka/plan`)).status === 200 ? true : undefined,
+        (await http<{ status: string }>('GET', `${planner}/v1/deliveries/dist-kafka/plan`)).body.status ===
+        'PendingConfirmation'
+          ? true
+          : undefined,
       60_000,
     ).catch(dumpLogs);
     await producer.send({
@@ -227,5 +231,66 @@ describe('the distributed mode sends a delivery end to end on Kafka and PostgreS
     expect(await rebuild.exitCode()).toBe(0);
     expect(rebuild.tail()).toMatch(/"replayed":\d+/);
     expect(await snapshot()).toEqual(live);
+  });
+
+  it('imports an audience over HTTP and sends a delivery to it in waves, commanded over Kafka', async () => {
+    const csv = ['email,firstName', ...[0, 1, 2, 3].map((i) => `wave${i}@kafka.sim,W${i}`)].join('\n');
+    const imported = await fetch(`${planner}/v1/audiences/dist-audience/import?format=csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: csv,
+    });
+    expect(imported.status).toBe(201);
+    expect(await imported.json()).toMatchObject({ imported: 4, members: 4 });
+    const id = randomUUID();
+    await producer.send({
+      topic: namespace + TOPICS.deliveryCommands,
+      messages: [
+        toKafkaMessage({
+          specversion: '1.0',
+          id,
+          source: '/e2e/internal-service',
+          type: 'postwave.command.create-delivery.v1',
+          time: new Date().toISOString(),
+          subject: 'dist-waves',
+          datacontenttype: 'application/json',
+          correlationid: id,
+          causationid: id,
+          data: {
+            deliveryId: 'dist-waves',
+            approvalMode: 'Automatic',
+            content: {
+              sender: { address: 'news@shop.example' },
+              subject: 'Hi {{ firstName }}',
+              text: 'Hello',
+            },
+            target: { audience: 'dist-audience' },
+            waves: { kind: 'same-size', size: '50%', periodHours: 48 },
+          },
+        }),
+      ],
+    });
+    const settled = await waitFor(
+      'the first wave to be sent and the second to wait',
+      async () => {
+        const summary = (await http<DeliverySummary>('GET', `${projector}/v1/deliveries/dist-waves`)).body;
+        return summary?.kpis?.success === 2 && summary.kpis.pending === 2 ? summary : undefined;
+      },
+      90_000,
+    ).catch(dumpLogs);
+    expect(settled.state).toBe('InProgress');
+    const plan = await http<{ status: string; report: { waves: unknown[] } }>(
+      'GET',
+      `${planner}/v1/deliveries/dist-waves/plan`,
+    );
+    expect(plan.body).toMatchObject({
+      status: 'InProgress',
+      report: {
+        waves: [
+          { index: 0, offsetHours: 0, size: 2 },
+          { index: 1, offsetHours: 48, size: 2 },
+        ],
+      },
+    });
   });
 });

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { registerAudienceCommands } from './commands/audiences.command';
 import { registerBounceCommands } from './commands/bounces.command';
 import { registerDeliveryCommands } from './commands/deliveries.command';
 import { registerMtaCommands } from './commands/mta.command';
 import { registerServerCommands } from './commands/server.command';
+import { registerTypologyCommands } from './commands/typologies.command';
 
 const program = new Command('postwave')
   .description('Postwave: plan, send and watch email deliveries (embedded mode by default).')
@@ -12,6 +14,8 @@ const program = new Command('postwave')
 
 registerServerCommands(program);
 registerDeliveryCommands(program);
+registerAudienceCommands(program);
+registerTypologyCommands(program);
 registerBounceCommands(program);
 registerMtaCommands(program);
 

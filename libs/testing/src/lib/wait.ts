@@ -36,7 +36,7 @@ export function freePort(): Promise<number> {
 }
 
 export async function http<T = unknown>(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   url: string,
   body?: unknown,
   headers: Record<string, string> = {},

@@ -275,7 +275,11 @@ function afterPreparation(delivery: Delivery, now: Date, facts: Fact[]): Decisio
     delivery.settings.schedule?.mode === 'analyze-at-date' &&
     delivery.contactAt !== undefined &&
     Date.parse(delivery.contactAt) > now.getTime();
-  if (waitForDate) return { ok: true, facts, state: { ...delivery, status: 'TargetingPending' } };
+  if (waitForDate) {
+    // The analysis to come replaces whatever an earlier one found.
+    const { report: _void, failureReason: _reason, ...waiting } = delivery;
+    return { ok: true, facts, state: { ...waiting, status: 'TargetingPending' } };
+  }
   return startAnalysis(delivery, now, facts);
 }
 

@@ -36,9 +36,10 @@ export interface ScreenSettings {
 }
 
 /**
- * Per-recipient filtering in Campaign's order (§2.3): the target filter, then address qualification
- * (defined, syntax, denylist / unsubscription / quarantine), the typology's filtering rules,
- * deduplication, pressure, and finally personalization, which must render in strict mode.
+ * Per-recipient filtering (Campaign §2.3): the target filter, then address qualification (defined,
+ * syntax), deduplication (before the blocked check, so a repeated blocked address counts once as
+ * blocked and then as Double), address status (denylist / unsubscription / quarantine), the
+ * typology's filtering rules, pressure, and finally personalization, which must render in strict mode.
  */
 export class RecipientScreen {
   private readonly compiled: CompiledContent | null;

@@ -80,7 +80,8 @@ export class Audiences {
   ): Promise<ImportReport> {
     const started = Date.now();
     const importId = randomUUID();
-    const stagingKey = `${audience}\u0000${importId}`;
+    // Audience names cannot contain "#" (see Id), so staging keys never collide with a name.
+    const stagingKey = `${audience}#${importId}`;
     let parser: AudienceParser;
     try {
       parser = new AudienceParser({
