@@ -67,7 +67,13 @@ async function json(method: string, url: string, body?: unknown) {
     headers: { 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  return (await response.json()) as Record<string, any>;
+  return (await response.json()) as BenchAnswer;
+}
+
+interface BenchAnswer {
+  accepted?: boolean;
+  status?: string;
+  report?: { targeted: number; toDeliver: number; durationSeconds?: number };
 }
 
 async function main(): Promise<void> {
@@ -111,11 +117,11 @@ async function main(): Promise<void> {
       });
       if (!created['accepted']) throw new Error(`create failed: ${JSON.stringify(created)}`);
       let analysedAt = 0n;
-      let plan: Record<string, any> = {};
+      let plan: BenchAnswer = {};
       for (;;) {
         plan = await json('GET', `${service.url}/v1/deliveries/bench-delivery/plan`);
         if (!analysedAt && plan['report']) analysedAt = process.hrtime.bigint();
-        if (['InProgress', 'Failed', 'Stopped'].includes(plan['status'])) break;
+        if (['InProgress', 'Failed', 'Stopped'].includes(plan['status'] ?? '')) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       const totalSeconds = Number(process.hrtime.bigint() - analyzeStart) / 1e9;
@@ -127,7 +133,7 @@ async function main(): Promise<void> {
       if (plan['status'] !== 'InProgress')
         throw new Error(`delivery ended ${plan['status']}: ${JSON.stringify(plan['report'])}`);
       console.log(
-        `analysis: ${plan['report'].toDeliver} to deliver of ${plan['report'].targeted} in ${analysisSeconds.toFixed(2)} s; ` +
+        `analysis: ${plan['report']?.toDeliver} to deliver of ${plan['report']?.targeted} in ${analysisSeconds.toFixed(2)} s; ` +
           `with emission of the planned messages: ${totalSeconds.toFixed(2)} s`,
       );
       const figures = {

@@ -59,10 +59,10 @@ describe('delivery planning through the HTTP API', () => {
       body,
     }).then(async (response) => ({
       status: response.status,
-      body: (await response.json()) as Record<string, any>,
+      body: (await response.json()) as Record<string, unknown>,
     }));
   const create = (body: Record<string, unknown>) =>
-    http<Record<string, any>>('POST', `${url()}/v1/deliveries`, body);
+    http<Record<string, unknown>>('POST', `${url()}/v1/deliveries`, body);
 
   beforeAll(async () => {
     app = await startEmbedded({ prefix: 'planning', domain: 'campaign.sim' });

@@ -23,7 +23,6 @@ import {
   targetFindings,
   waveIndexOf,
   type AnalysedRecipient,
-  type CompiledTypology,
   type Delivery,
   type Wave,
 } from '@postwave/planning/domain';
