@@ -1,6 +1,6 @@
 import { appEnvSchema, env } from '@postwave/platform/config';
-import type { ServiceSpec } from '@postwave/platform/runtime';
-import { planningEntities, PlanningModule } from '@postwave/planning/feature';
+import { openApiModule, type ServiceSpec } from '@postwave/platform/runtime';
+import { PLANNER_OPERATIONS, planningEntities, PlanningModule } from '@postwave/planning/feature';
 import { z } from 'zod';
 
 export const plannerEnvSchema = appEnvSchema({
@@ -13,5 +13,8 @@ export const plannerService: ServiceSpec<typeof plannerEnvSchema> = {
   name: 'delivery-planner',
   envSchema: plannerEnvSchema,
   entities: [planningEntities],
-  modules: () => [PlanningModule],
+  modules: () => [
+    PlanningModule,
+    openApiModule({ title: 'Postwave delivery planner', version: '1' }, PLANNER_OPERATIONS),
+  ],
 };

@@ -69,6 +69,16 @@ describe('delivery planning through the HTTP API', () => {
   });
   afterAll(() => app?.close());
 
+  it('serves the OpenAPI document generated from the contracts', async () => {
+    const doc = await http<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+      'GET',
+      `${url()}/v1/openapi.json`,
+    );
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths['/v1/audiences/{name}/import'] ?? {})).toEqual(['post']);
+    expect(doc.body.paths['/v1/deliveries/{deliveryId}']).toHaveProperty('patch');
+  });
+
   describe('audiences', () => {
     it('rejects a file with bad lines as a whole, naming each line, and creates nothing', async () => {
       const rejected = await upload('customers', CSV, 'onError=reject');

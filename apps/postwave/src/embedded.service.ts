@@ -1,9 +1,21 @@
-import { bounceEntities, bounceEnvShape, BounceModule, bounceOptionsFrom } from '@postwave/bounce/feature';
-import { feedbackEntities, FeedbackModule } from '@postwave/feedback/feature';
+import {
+  BOUNCE_OPERATIONS,
+  bounceEntities,
+  bounceEnvShape,
+  BounceModule,
+  bounceOptionsFrom,
+} from '@postwave/bounce/feature';
+import { FEEDBACK_OPERATIONS, feedbackEntities, FeedbackModule } from '@postwave/feedback/feature';
 import { env } from '@postwave/platform/config';
-import type { ServiceSpec } from '@postwave/platform/runtime';
-import { planningEntities, PlanningModule } from '@postwave/planning/feature';
-import { mtaOptionsFrom, sendingEntities, SendingModule, withMtaEnv } from '@postwave/sending/feature';
+import { openApiModule, type ServiceSpec } from '@postwave/platform/runtime';
+import { PLANNER_OPERATIONS, planningEntities, PlanningModule } from '@postwave/planning/feature';
+import {
+  mtaOptionsFrom,
+  SENDING_OPERATIONS,
+  sendingEntities,
+  SendingModule,
+  withMtaEnv,
+} from '@postwave/sending/feature';
 import { z } from 'zod';
 import { SimulatorHostModule } from './simulator.host';
 
@@ -22,6 +34,9 @@ export const embeddedEnvSchema = withMtaEnv({
 export type EmbeddedConfig = z.infer<typeof embeddedEnvSchema>;
 
 /** The embedded default: the four services and the mailbox simulator in one process, on SQLite. */
+const API_DESCRIPTION =
+  'Delivery commands (idempotent by Idempotency-Key), audiences, typologies, consent, the delivery log and KPIs, MTA paths and unsubscribe.';
+
 export const embeddedService: ServiceSpec<typeof embeddedEnvSchema> = {
   name: 'postwave',
   envSchema: embeddedEnvSchema,
@@ -31,6 +46,12 @@ export const embeddedService: ServiceSpec<typeof embeddedEnvSchema> = {
     SendingModule.register(mtaOptionsFrom(config, platform.instance)),
     BounceModule.register(bounceOptionsFrom(config)),
     FeedbackModule,
+    openApiModule({ title: 'Postwave', version: '1', description: API_DESCRIPTION }, [
+      ...PLANNER_OPERATIONS,
+      ...SENDING_OPERATIONS,
+      ...BOUNCE_OPERATIONS,
+      ...FEEDBACK_OPERATIONS,
+    ]),
     ...(config.SIMULATOR_ENABLED
       ? [
           SimulatorHostModule.register({

@@ -5,3 +5,4 @@ export * from './lib/bounce.module';
 export * from './lib/inbound-listener';
 export * from './lib/bounce-config';
 export * from './lib/unsubscribes';
+export * from './lib/bounce.openapi';

@@ -5,3 +5,4 @@ export * from './lib/planning.module';
 export * from './lib/audiences';
 export * from './lib/planner-jobs';
 export * from './lib/planner-store';
+export * from './lib/planner.openapi';

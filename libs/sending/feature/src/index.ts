@@ -5,3 +5,4 @@ export * from './lib/mta.consumer';
 export * from './lib/sending.entities';
 export * from './lib/sending.module';
 export * from './lib/mta-config';
+export * from './lib/sending.openapi';

@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, type DynamicModule, type Type } from '@nestjs/common';
 import { z } from 'zod';
 
 export interface ApiParameter {
@@ -399,4 +399,17 @@ export function openApiController(
     }
   }
   return OpenApiController;
+}
+
+/** A module serving one OpenAPI document, for a service's module list. */
+export function openApiModule(
+  info: OpenApiInfo,
+  operations: readonly ApiOperation[],
+  path?: string,
+): DynamicModule {
+  class OpenApiModule {}
+  return {
+    module: OpenApiModule,
+    controllers: [openApiController(buildOpenApi(info, operations), path) as Type],
+  };
 }
