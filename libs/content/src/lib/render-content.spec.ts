@@ -44,3 +44,37 @@ describe('content personalization', () => {
     );
   });
 });
+
+describe('checking a recipient without rendering', () => {
+  const content = {
+    sender: { address: 'news@shop.example' },
+    subject: 'Hello {{ firstName }}',
+    html: '<p>{% if vip %}Dear {{ firstName | upcase }}{% endif %} {{ code }}</p>',
+  };
+  const compiled = () => {
+    const result = CompiledContent.compile(content);
+    if (!result.ok) throw new Error(result.error);
+    return result.compiled;
+  };
+
+  it('accepts a recipient whose attributes define every variable, null included', () => {
+    expect(compiled().check({ firstName: 'Ada', vip: null, code: 'X' })).toEqual({ ok: true });
+  });
+
+  it('names the part and the variable when one is missing, as rendering would', () => {
+    const result = compiled().check({ firstName: 'Ada', vip: true });
+    expect(result).toMatchObject({ ok: false, part: 'html' });
+    expect(!result.ok && result.error).toMatch(/code/);
+  });
+
+  it('renders nested paths to find out, since a plain attribute check cannot tell', () => {
+    const nested = CompiledContent.compile({
+      ...content,
+      subject: 'Hi {{ name.first }}',
+      html: undefined,
+      text: 'x',
+    });
+    if (!nested.ok) throw new Error(nested.error);
+    expect(nested.compiled.check({ name: 'Ada' })).toMatchObject({ ok: false, part: 'subject' });
+  });
+});

@@ -41,11 +41,26 @@ const liquid = new Liquid({
 
 /** Delivery content with its templates parsed once, rendered per recipient. */
 export class CompiledContent {
+  /**
+   * The top-level variables the templates read, when every one is a plain name: then a recipient
+   * whose attributes define them all renders without error (strict mode fails only on undefined
+   * variables; filters are checked at parse time), and the analysis can skip rendering. Null when
+   * a template reads nested or computed paths: those always render.
+   */
+  private readonly plainVariables: readonly string[] | null;
+
   private constructor(
     private readonly subject: Template[],
     private readonly html: Template[] | undefined,
     private readonly text: Template[] | undefined,
-  ) {}
+  ) {
+    const segments = [subject, html, text].flatMap((part) =>
+      part ? liquid.globalVariableSegmentsSync(part) : [],
+    );
+    this.plainVariables = segments.every((path) => path.length === 1 && typeof path[0] === 'string')
+      ? [...new Set(segments.map((path) => path[0] as string))]
+      : null;
+  }
 
   /** Fails on template syntax errors, naming the part. */
   static compile(
@@ -69,6 +84,10 @@ export class CompiledContent {
    * the analysis checks each recipient this way, the MTA renders for real.
    */
   check(attributes: Attributes): { ok: true } | { ok: false; part: string; error: string } {
+    if (
+      this.plainVariables?.every((name) => attributes[name] !== undefined && Object.hasOwn(attributes, name))
+    )
+      return { ok: true };
     let part = 'subject';
     try {
       liquid.renderSync(this.subject, attributes);

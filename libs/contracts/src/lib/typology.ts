@@ -92,7 +92,7 @@ export const DEFAULT_TYPOLOGY: Typology = {
     { kind: 'control', name: 'Object approval: sender', check: 'sender-characters', level: 'warning' },
     { kind: 'control', name: 'Unsubscription link approval', check: 'unsubscribe-link', level: 'warning' },
     { kind: 'control', name: 'Proof size check', check: 'proof-size', level: 'error' },
-    { kind: 'control', name: 'Validity period check', check: 'validity-period', level: 'error' },
+    { kind: 'control', name: 'Validity period check', check: 'validity-period', level: 'warning' },
     { kind: 'control', name: 'Wave scheduling check', check: 'wave-scheduling', level: 'error' },
     { kind: 'control', name: 'Attachments', check: 'attachments', level: 'warning' },
   ],

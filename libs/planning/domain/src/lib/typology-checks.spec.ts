@@ -236,11 +236,11 @@ describe('targetFindings', () => {
     expect(targetFindings(DEFAULT, FIGURES)).toEqual([]);
   });
 
-  it('given a validity shorter than the retry window, then the validity period rule fails with the figures', () => {
+  it('given a validity shorter than the retry window, then the validity period rule warns with the figures', () => {
     expect(targetFindings(DEFAULT, figures({ validityHours: 12 }))).toEqual([
       {
         rule: 'Validity period check',
-        level: 'error',
+        level: 'warning',
         phase: 'end-of-targeting',
         message: `the validity period (12 h) leaves less than ${RETRY_WINDOW_HOURS} h of retries after the last wave starts`,
       },

@@ -302,7 +302,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
             messageId,
             analysed.address,
             analysed.domain,
-            JSON.stringify(recipient.attributes),
+            recipient.rawAttributes,
             analysed.reason,
             analysed.rule ?? null,
             analysed.detail ?? null,

@@ -75,6 +75,8 @@ export interface SourceRecipient {
   readonly seq: number;
   readonly address: string | null;
   readonly attributes: Attributes;
+  /** The attributes as stored, written on as they are (no second serialization). */
+  readonly rawAttributes: string;
 }
 
 /** The next page of a delivery's source, in seq order: an audience's members or its inline list. */
@@ -104,6 +106,7 @@ export async function sourcePage(
     seq: Number(row.seq),
     address: row.address,
     attributes: JSON.parse(row.attributes) as Attributes,
+    rawAttributes: row.attributes,
   }));
 }
 
