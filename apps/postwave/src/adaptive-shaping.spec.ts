@@ -119,5 +119,23 @@ describe('adaptive delivery against a rate-limiting site', () => {
     );
     expect(recovered!.maxConnections).toBeGreaterThan(lowest);
     expect(recovered!.maxConnections).toBe(changes.at(-1)?.maxConnections);
+
+    // The same learned state, and the counts behind it, for Prometheus.
+    const scraped = await fetch(`${app.service.url}/metrics`);
+    expect(scraped.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
+    const metrics = await scraped.text();
+    const sample = (name: string, extra = '') =>
+      Number(
+        new RegExp(`^${name}\\{site="throttle-site"[^}]*${extra}[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1] ??
+          NaN,
+      );
+    expect(sample('postwave_mta_path_max_connections')).toBe(recovered!.maxConnections);
+    expect(sample('postwave_mta_path_messages_per_hour')).toBe(recovered!.messagesPerHour);
+    expect(sample('postwave_mta_attempts_total', 'outcome="accepted"')).toBe(38);
+    expect(sample('postwave_mta_attempts_total', 'outcome="deferred"')).toBeGreaterThan(0);
+    expect(sample('postwave_mta_path_limit_changes_total', 'direction="decreased"')).toBe(
+      changes.filter((c) => c.direction === 'decreased').length,
+    );
+    expect(metrics).toMatch(/^postwave_mta_spool_messages\{state="done"\} 38$/m);
   });
 });

@@ -38,6 +38,19 @@ import {
   typologyVolume,
 } from './planner-store';
 
+/** Milliseconds spent per phase of a job, for the log: where an analysis or emission spends its time. */
+class PhaseTimer {
+  readonly ms: Record<string, number> = {};
+  private last = performance.now();
+
+  /** Charges the time since the previous mark to `phase`. */
+  mark(phase: string): void {
+    const now = performance.now();
+    this.ms[phase] = Math.round((this.ms[phase] ?? 0) + now - this.last);
+    this.last = now;
+  }
+}
+
 /** Recipients per analysis or emission transaction: big enough to be fast, small enough to share SQLite. */
 export const JOB_CHUNK = 2000;
 const LEASE_MS = 60_000;
@@ -248,12 +261,16 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       : null;
     let cursor = -1;
     let targeted = 0;
+    const timer = new PhaseTimer();
     for (;;) {
+      timer.mark('other');
       const page = await this.db.read((em) => sourcePage(em, source, cursor, JOB_CHUNK));
+      timer.mark('read');
       if (page.length === 0) break;
       cursor = page[page.length - 1]!.seq;
       const proceed = await this.db.transaction(async (em) => {
         if (!(await this.stillAnalysing(em, deliveryId, run))) return false;
+        timer.mark('other');
         const addresses = [
           ...new Set(
             page.flatMap((r) => {
@@ -266,6 +283,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
         const recent = pressureSince
           ? await recentMessages(em, addresses, pressureSince, deliveryId)
           : new Map<string, number>();
+        timer.mark('lookups');
         const facts = {
           blockedReason: (a: string) => blocked.get(a) ?? null,
           recentMessages: (a: string) => recent.get(a) ?? 0,
@@ -309,17 +327,22 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
             rankOf(messageId),
           ]);
         }
+        timer.mark('screen');
         await insertMany(em, 'planner_recipient', RECIPIENT_COLUMNS, rows);
+        timer.mark('write');
         await this.commands.appendFacts(
           em,
           delivery,
           excluded.map((r) => excludedFact(deliveryId, run, r)),
         );
+        timer.mark('events');
         await this.renew(em, deliveryId);
         return true;
       });
+      timer.mark('commit');
       if (!proceed) return;
     }
+    this.logger.info({ delivery_id: deliveryId, targeted, phases_ms: timer.ms }, 'analysis pass done');
 
     // Limit, control group and capacity pick among the recipients kept, by their random rank.
     let eligible = await this.countKept(deliveryId);
@@ -503,8 +526,12 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       return [...waves, { index: w.index, offsetMs: w.offsetHours * HOUR_MS, size: w.size, first }];
     }, []);
     const confirmedAt = Date.parse(delivery.confirmedAt ?? new Date().toISOString());
+    const timer = new PhaseTimer();
+    let emitted = 0;
     for (;;) {
+      timer.mark('other');
       const more = await this.db.transaction(async (em) => {
+        timer.mark('other');
         const [progress] = (await em.query(
           sqlFor(
             em,
@@ -527,6 +554,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
           domain: string;
           attributes: string;
         }[];
+        timer.mark('read');
         if (rows.length === 0) return false;
         let position = Number(progress.emitted);
         const facts = rows.map((row) => {
@@ -549,7 +577,10 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
             },
           );
         });
+        timer.mark('build');
         await this.commands.appendFacts(em, delivery, facts);
+        timer.mark('events');
+        emitted += facts.length;
         await em.query(
           sqlFor(
             em,
@@ -564,8 +595,13 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
         );
         return true;
       });
+      timer.mark('commit');
       if (!more || this.stopping) break;
     }
+    this.logger.info(
+      { delivery_id: deliveryId, emitted, phases_ms: timer.ms },
+      'planned messages handed over',
+    );
     if (this.stopping) return;
     await this.db.transaction((em) =>
       this.commands.applyInternal(em, deliveryId, () => ({

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Fact } from '@postwave/contracts';
-import type { Logger } from '@postwave/platform/observability';
+import type { Logger, Metric } from '@postwave/platform/observability';
 import { sqlFor, type Database } from '@postwave/platform/persistence';
 import {
   adapt,
@@ -57,6 +57,9 @@ export class MtaShaping {
   /** Attempts per `day|site|ip` today, for warm-up caps. */
   private readonly usedToday = new Map<string, number>();
   private readonly pickers = new Map<string, WeightedPicker>();
+  /** Since start: attempts by `site|ip|outcome` and limit changes by `site|ip|direction` (Prometheus counters). */
+  private readonly attemptCounts = new Map<string, number>();
+  private readonly changeCounts = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -210,6 +213,8 @@ export class MtaShaping {
     const key = pathKey(match.site, sourceIp);
     const { state, change } = adapt(match.rule, this.path(match, address, signal.at), signal);
     this.paths.set(key, state);
+    bump(this.attemptCounts, `${match.site}|${sourceIp}|${outcome}`);
+    if (change) bump(this.changeCounts, `${match.site}|${sourceIp}|${change.direction}`);
     if (change)
       this.logger.warn(
         { site: match.site, source_ip: sourceIp, ...change },
@@ -238,6 +243,72 @@ export class MtaShaping {
         },
       ]);
     };
+  }
+
+  /** The learned limits, suspensions and attempt counters, for the /metrics endpoint. */
+  metrics(at = Date.now()): Metric[] {
+    const paths = [...this.paths.values()];
+    const labels = (state: PathState) => ({
+      site: state.site,
+      source_ip: state.sourceIp,
+      rule: state.ruleId,
+    });
+    const ceiling = (state: PathState) => this.rules.find((r) => r.id === state.ruleId);
+    const counter = (counts: Map<string, number>, label: string) =>
+      [...counts].map(([key, value]) => {
+        const [site = '', sourceIp = '', kind = ''] = key.split('|');
+        return { labels: { site, source_ip: sourceIp, [label]: kind }, value };
+      });
+    return [
+      {
+        name: 'postwave_mta_path_max_connections',
+        help: 'Connections the adaptive controller currently allows on the path (site x source IP).',
+        type: 'gauge',
+        samples: paths.map((s) => ({ labels: labels(s), value: s.maxConnections })),
+      },
+      {
+        name: 'postwave_mta_path_messages_per_hour',
+        help: 'Messages per hour the adaptive controller currently allows on the path.',
+        type: 'gauge',
+        samples: paths.map((s) => ({ labels: labels(s), value: s.messagesPerHour })),
+      },
+      {
+        name: 'postwave_mta_path_ceiling_messages_per_hour',
+        help: "The MX rule's messages per hour: where the controller grows back to.",
+        type: 'gauge',
+        samples: paths.flatMap((s) => {
+          const rule = ceiling(s);
+          return rule ? [{ labels: labels(s), value: rule.messagesPerHour }] : [];
+        }),
+      },
+      {
+        name: 'postwave_mta_path_suspended',
+        help: '1 while the path is suspended for a cool-off after a slow-down reply.',
+        type: 'gauge',
+        samples: paths.map((s) => ({ labels: labels(s), value: isSuspended(s, at) ? 1 : 0 })),
+      },
+      {
+        name: 'postwave_mta_path_active_connections',
+        help: 'Open SMTP connections on the path.',
+        type: 'gauge',
+        samples: paths.map((s) => ({
+          labels: labels(s),
+          value: this.active.get(pathKey(s.site, s.sourceIp)) ?? 0,
+        })),
+      },
+      {
+        name: 'postwave_mta_attempts_total',
+        help: 'Delivery attempts since start, by outcome (accepted, deferred, bounced).',
+        type: 'counter',
+        samples: counter(this.attemptCounts, 'outcome'),
+      },
+      {
+        name: 'postwave_mta_path_limit_changes_total',
+        help: 'Changes of learned limits since start, by direction (decreased, increased).',
+        type: 'counter',
+        samples: counter(this.changeCounts, 'direction'),
+      },
+    ];
   }
 
   /** What the API shows: every path's live limits against its rule, with the last 24 hours of history. */
@@ -302,3 +373,5 @@ export class MtaShaping {
     );
   }
 }
+
+const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MtaConsumer } from './mta.consumer';
-import { MtaController } from './mta.controller';
+import { MtaController, MtaMetricsController } from './mta.controller';
 import { MTA_OPTIONS, type MtaOptions } from './mta-options';
 import { SpoolWorker } from './spool-worker';
 
@@ -9,7 +9,7 @@ export class SendingModule {
   static register(options: MtaOptions): DynamicModule {
     return {
       module: SendingModule,
-      controllers: [MtaConsumer, MtaController],
+      controllers: [MtaConsumer, MtaController, MtaMetricsController],
       providers: [{ provide: MTA_OPTIONS, useValue: options }, SpoolWorker],
     };
   }

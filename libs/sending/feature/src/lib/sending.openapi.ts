@@ -53,4 +53,21 @@ export const SENDING_OPERATIONS: readonly ApiOperation[] = [
     tags: ['mta'],
     responses: { '200': { description: 'The MX rules and the paths in use', schema: MtaReportSchema } },
   },
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMtaMetrics',
+    summary: 'Prometheus metrics of the MTA',
+    description:
+      'Learned limits and ceilings per path, suspensions, open connections, attempts by outcome, limit ' +
+      'changes by direction and the spool by state, in the Prometheus text format (0.0.4).',
+    tags: ['mta'],
+    responses: {
+      '200': {
+        description: 'Metrics in the Prometheus text format',
+        schema: z.string(),
+        contentType: 'text/plain',
+      },
+    },
+  },
 ];
