@@ -45,18 +45,17 @@ export class EmbeddedEventLog implements EventLog {
     if (envelopes.length === 0) return;
     // Constant SQL per chunk size: better-sqlite3 reuses the prepared statement.
     for (let i = 0; i < envelopes.length; i += INSERT_CHUNK) {
-      const chunk = envelopes.slice(i, i + INSERT_CHUNK);
-      const params = chunk.flatMap((envelope) => [
-        topicFor(envelope),
-        envelope.subject,
-        envelope.id,
-        envelope.type,
-        JSON.stringify(envelope),
-      ]);
-      await em.query(
-        `INSERT INTO event_log (topic, "key", event_id, type, envelope) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-        params,
-      );
+      const count = Math.min(INSERT_CHUNK, envelopes.length - i);
+      const params = new Array<unknown>(count * 5);
+      for (let j = 0; j < count; j++) {
+        const envelope = envelopes[i + j]!;
+        params[j * 5] = topicFor(envelope);
+        params[j * 5 + 1] = envelope.subject;
+        params[j * 5 + 2] = envelope.id;
+        params[j * 5 + 3] = envelope.type;
+        params[j * 5 + 4] = JSON.stringify(envelope);
+      }
+      await em.query(insertText(count), params);
     }
     // Wake pollers once the caller's transaction has had a chance to commit.
     this.wakeSoon();
@@ -268,4 +267,16 @@ export function topicFor(envelope: Envelope): Topic {
   if (!isEventType(envelope.type) && !isCommandType(envelope.type))
     throw new Error(`cannot append unknown event type ${envelope.type}`);
   return topicOf(envelope.type);
+}
+
+const insertTexts = new Map<number, string>();
+
+/** The INSERT for `count` events, built once per count. */
+function insertText(count: number): string {
+  let text = insertTexts.get(count);
+  if (text === undefined) {
+    text = `INSERT INTO event_log (topic, "key", event_id, type, envelope) VALUES ${Array(count).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+    insertTexts.set(count, text);
+  }
+  return text;
 }

@@ -17,7 +17,9 @@ export function eventingEntities(kind: DatabaseKind) {
         seq: { type: sequenceType, primary: true, generated: 'increment' },
         topic: { type: 'text' },
         key: { type: 'text' },
-        eventId: { name: 'event_id', type: 'text', unique: true },
+        // Not unique-indexed: ids are random UUIDs made at append time and nothing looks events up
+        // by id here (consumers keep their own inbox); an index on random keys costs every append.
+        eventId: { name: 'event_id', type: 'text' },
         type: { type: 'text' },
         envelope: { type: 'text' },
       },
