@@ -9,7 +9,8 @@
  *   npm run bench:planner                  1,000,000 rows
  *   npm run bench:planner -- --rows 200000 a smaller run
  *   npm run bench:planner -- --verbose     also print the planner's log (time per job phase)
- *   npm run bench:planner -- --in-process  run the planner in this process from source (for --cpu-prof)
+ *   npm run bench:planner -- --profile DIR the planner process writes a V8 CPU profile into DIR
+ *   npm run bench:planner -- --in-process  run the planner in this process from source
  *
  * Targets on the 2-core reference machine: import ≥ 100,000 rows/s, analysis + emission ≥ 50,000
  * recipients/s, peak RSS < 400 MB. Loopback only.
@@ -111,21 +112,29 @@ interface Planner {
 /** The compiled planner in a process of its own; VmHWM is the kernel's record of its peak RSS. */
 async function startCompiled(env: Record<string, string>): Promise<Planner> {
   const entry = join(ROOT, 'dist/apps/delivery-planner/apps/delivery-planner/src/main.js');
-  if (!existsSync(entry)) {
-    console.log('building the planner (npx nx run delivery-planner:build)…');
-    const built = spawnSync('npx', ['nx', 'run', 'delivery-planner:build'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
-    });
-    if (built.status !== 0) throw new Error('building the planner failed');
-  }
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['tools/runtime/start.js', 'delivery-planner'], {
+  // Always through Nx: its cache makes this instant when the sources have not changed.
+  console.log('building the planner (npx nx run delivery-planner:build)…');
+  const built = spawnSync('npx', ['nx', 'run', 'delivery-planner:build', '--output-style=static'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, HTTP_PORT: String(port) },
-    stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit'],
+    stdio: verbose ? 'inherit' : 'ignore',
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
   });
+  if (built.status !== 0 || !existsSync(entry)) throw new Error('building the planner failed');
+  const port = await freePort();
+  // --profile DIR: the planner writes a V8 CPU profile there when it stops.
+  const profileAt = process.argv.indexOf('--profile');
+  const nodeArgs = profileAt >= 0 ? ['--cpu-prof', `--cpu-prof-dir=${process.argv[profileAt + 1]}`] : [];
+  // --node-arg X: a V8/Node flag for the planner process (repeatable), to try runtime settings.
+  process.argv.forEach((arg, i) => arg === '--node-arg' && nodeArgs.push(process.argv[i + 1]!));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, 'tools/runtime/start.js', 'delivery-planner'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, HTTP_PORT: String(port) },
+      stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the planner exited with ${child.exitCode}`);

@@ -198,6 +198,28 @@ describe('delivery planning through the HTTP API', () => {
     );
   });
 
+  it('applies a pressure rule across deliveries: no more than one message a week per recipient', async () => {
+    await http('PUT', `${url()}/v1/typologies/weekly`, {
+      rules: [{ kind: 'pressure', name: 'One a week', maxMessages: 1, periodDays: 7 }],
+    });
+    await upload('pressured', 'email,firstName\np1@campaign.sim,P1\np2@campaign.sim,P2', 'format=csv');
+    const first = await create({
+      deliveryId: 'pressure-1',
+      content,
+      typology: 'weekly',
+      approvalMode: 'Automatic',
+      target: { audience: 'pressured' },
+    });
+    expect(first.body['delivery']).toMatchObject({ status: 'InProgress' });
+    await upload('pressured', 'email,firstName\np3@campaign.sim,P3', 'format=csv&mode=merge');
+    await create({ deliveryId: 'pressure-2', content, typology: 'weekly', target: { audience: 'pressured' } });
+    expect((await plan('pressure-2')).report).toMatchObject({
+      targeted: 3,
+      toDeliver: 1,
+      exclusionsByReason: { ExcludedAfterArbitration: 2 },
+    });
+  });
+
   it('refuses a typology whose rule does not compile, naming the rule and the value', async () => {
     const bad = await http<Record<string, unknown>>('PUT', `${url()}/v1/typologies/broken`, {
       rules: [{ kind: 'filtering', name: 'oops', expression: 'country ==' }],

@@ -79,15 +79,24 @@ export class CompiledContent {
     return { ok: true, compiled: new CompiledContent(parts['subject'] ?? [], parts['html'], parts['text']) };
   }
 
+  /** The attributes the templates read, when all are plain names (null: they read nested paths). */
+  get variables(): readonly string[] | null {
+    return this.plainVariables;
+  }
+
   /**
    * Renders every part to find personalization errors, without building the text alternative:
    * the analysis checks each recipient this way, the MTA renders for real.
    */
-  check(attributes: Attributes): { ok: true } | { ok: false; part: string; error: string } {
-    if (
-      this.plainVariables?.every((name) => attributes[name] !== undefined && Object.hasOwn(attributes, name))
-    )
-      return { ok: true };
+  check(
+    attributes: Attributes,
+    reserved?: ReservedVariables,
+  ): { ok: true } | { ok: false; part: string; error: string } {
+    const defined = (name: string) =>
+      (Object.hasOwn(attributes, name) && attributes[name] !== undefined) ||
+      (reserved !== undefined && Object.hasOwn(reserved, name));
+    if (this.plainVariables?.every(defined)) return { ok: true };
+    if (reserved) attributes = withReserved(attributes, reserved);
     let part = 'subject';
     try {
       liquid.renderSync(this.subject, attributes);

@@ -8,3 +8,4 @@ export * from './lib/message-id';
 export * from './lib/recipient-screen';
 export * from './lib/typology-checks';
 export * from './lib/wave-plan';
+export * from './lib/fingerprint-set';

@@ -1,5 +1,10 @@
-import { CompiledContent, SAMPLE_RESERVED, withReserved, type Attributes } from '@postwave/content';
-import { normalizeAddress, type DeliveryContent, type FailureReason } from '@postwave/contracts';
+import { CompiledContent, SAMPLE_RESERVED, type Attributes } from '@postwave/content';
+import {
+  normalizeAddress,
+  type AddressCheck,
+  type DeliveryContent,
+  type FailureReason,
+} from '@postwave/contracts';
 import type { CompiledExpression } from './expression';
 
 /** What the planner knows about an address from address events and its own history. */
@@ -8,6 +13,12 @@ export interface AddressFacts {
   blockedReason(normalizedAddress: string): FailureReason | null;
   /** Messages sent to the address within the pressure rule's period, by earlier deliveries. */
   recentMessages(normalizedAddress: string): number;
+}
+
+/** Addresses already met in this analysis: a `Set`, or a `FingerprintSet` for big targets. */
+export interface SeenAddresses {
+  has(value: string): boolean;
+  add(value: string): unknown;
 }
 
 export interface RawRecipient {
@@ -53,9 +64,14 @@ export class RecipientScreen {
   }
 
   /** `seen` carries the addresses already kept or excluded in this analysis, for "Double". */
-  screen(recipient: RawRecipient, facts: AddressFacts, seen: Set<string>): Screening {
+  screen(
+    recipient: RawRecipient,
+    facts: AddressFacts,
+    seen: SeenAddresses,
+    /** The address already normalized by the caller, to do it once per recipient. */
+    checked: AddressCheck = normalizeAddress(recipient.address),
+  ): Screening {
     const { filter, filteringRules, pressure } = this.settings;
-    const checked = normalizeAddress(recipient.address);
     const variables = checked.ok
       ? { ...recipient.attributes, address: checked.address, domain: checked.domain }
       : recipient.attributes;
@@ -84,7 +100,7 @@ export class RecipientScreen {
         rule: pressure.name,
       };
     if (this.compiled) {
-      const rendered = this.compiled.check(withReserved(recipient.attributes, SAMPLE_RESERVED));
+      const rendered = this.compiled.check(recipient.attributes, SAMPLE_RESERVED);
       if (!rendered.ok)
         return {
           kind: 'excluded',

@@ -5,6 +5,7 @@ import type { Logger } from '@postwave/platform/observability';
 import { sqlFor, type Database } from '@postwave/platform/persistence';
 import {
   AudienceParser,
+  FingerprintSet,
   type AudienceFormat,
   type AudienceLineError,
   type AudienceRow,
@@ -94,7 +95,7 @@ export class Audiences {
       throw new ContractViolation(field ?? 'options', options, rest.join(': '));
     }
     const decoder = new StringDecoder('utf8');
-    const seen = new Set<string>();
+    const seen = new FingerprintSet(64 * 1024);
     const errors: AudienceLineError[] = [];
     let badLines = 0;
     let lines = 0;
@@ -110,12 +111,10 @@ export class Audiences {
       }
       lines += batch.rows.length + batch.errors.length;
       for (const row of batch.rows) {
-        const key = row.address.toLowerCase();
-        if (seen.has(key)) {
+        if (!seen.add(row.address.toLowerCase())) {
           duplicates++;
           continue;
         }
-        seen.add(key);
         pending.push([stagingKey, row.address, row.domain, JSON.stringify(row.attributes), row.line]);
       }
     };

@@ -1,7 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CompiledContent, type Attributes } from '@postwave/content';
 import {
   DEFAULT_TYPOLOGY,
   normalizeAddress,
+  type AddressCheck,
   type AnalysisReport,
   type FailureReason,
   type Finding,
@@ -16,7 +18,11 @@ import {
   contentFindings,
   excludedFact,
   lastWaveOffsetMs,
-  messageIdFor,
+  FingerprintSet,
+  position,
+  rankFor,
+  rankSeed,
+  runPrefix,
   planWaves,
   plannedFact,
   RecipientScreen,
@@ -30,6 +36,9 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { loadTypologyDefinition, PlannerCommands } from './planner-commands';
 import {
+  addressStatusCount,
+  addStatuses,
+  allAddressStatuses,
   blockedReasons,
   insertMany,
   loadDelivery,
@@ -51,9 +60,18 @@ class PhaseTimer {
   }
 }
 
+/** The process's memory in MB, for job logs: live heap versus what the process holds. */
+function memoryMb() {
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 1e6);
+  return { rss: mb(rss), heapUsed: mb(heapUsed), heapTotal: mb(heapTotal), external: mb(external) };
+}
+
 /** Recipients per analysis or emission transaction: big enough to be fast, small enough to share SQLite. */
 export const JOB_CHUNK = 2000;
 const LEASE_MS = 60_000;
+/** Address statuses up to this many rows are held in memory during an analysis (about 100 bytes each). */
+const IN_MEMORY_STATUSES = 500_000;
 const POLL_MS = 1000;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -255,12 +273,19 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
     await this.db.transaction((em) =>
       em.query(sqlFor(em, 'DELETE FROM planner_recipient WHERE delivery_id = ?'), [deliveryId]),
     );
-    const seen = new Set<string>();
+    const seen = new FingerprintSet(64 * 1024);
+    const prefix = 'm' + runPrefix(deliveryId, run);
+    const seed = rankSeed(prefix.slice(1));
     const pressureSince = typology.pressure
       ? new Date(Date.now() - typology.pressure.periodDays * DAY_MS).toISOString()
       : null;
     let cursor = -1;
     let targeted = 0;
+    // A small address status table is read once; a large one is looked up chunk by chunk.
+    const statuses =
+      (await this.db.read(addressStatusCount)) <= IN_MEMORY_STATUSES
+        ? addStatuses(new Map(), await this.db.read(allAddressStatuses), settings.target.audience)
+        : null;
     const timer = new PhaseTimer();
     for (;;) {
       timer.mark('other');
@@ -271,15 +296,12 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       const proceed = await this.db.transaction(async (em) => {
         if (!(await this.stillAnalysing(em, deliveryId, run))) return false;
         timer.mark('other');
-        const addresses = [
-          ...new Set(
-            page.flatMap((r) => {
-              const checked = normalizeAddress(r.address);
-              return checked.ok ? [checked.address] : [];
-            }),
-          ),
-        ];
-        const blocked = await blockedReasons(em, addresses, settings.target.audience);
+        // Audience members were normalized when imported; inline recipients are checked here.
+        const checks = page.map((r) =>
+          'audience' in source && r.address ? normalizedMember(r.address) : normalizeAddress(r.address),
+        );
+        const addresses = [...new Set(checks.flatMap((c) => (c.ok ? [c.address] : [])))];
+        const blocked = statuses ?? (await blockedReasons(em, addresses, settings.target.audience));
         const recent = pressureSince
           ? await recentMessages(em, addresses, pressureSince, deliveryId)
           : new Map<string, number>();
@@ -290,11 +312,11 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
         };
         const rows: unknown[][] = [];
         const excluded: AnalysedRecipient[] = [];
-        for (const recipient of page) {
-          const outcome = screen.screen(recipient, facts, seen);
+        for (const [index, recipient] of page.entries()) {
+          const outcome = screen.screen(recipient, facts, seen, checks[index]);
           if (outcome.kind === 'outside') continue;
           targeted++;
-          const messageId = messageIdFor(deliveryId, recipient.seq, run);
+          const messageId = prefix + position(recipient.seq);
           const analysed: AnalysedRecipient =
             outcome.kind === 'target'
               ? {
@@ -324,7 +346,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
             analysed.reason,
             analysed.rule ?? null,
             analysed.detail ?? null,
-            rankOf(messageId),
+            rankFor(seed, recipient.seq),
           ]);
         }
         timer.mark('screen');
@@ -342,7 +364,10 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       timer.mark('commit');
       if (!proceed) return;
     }
-    this.logger.info({ delivery_id: deliveryId, targeted, phases_ms: timer.ms }, 'analysis pass done');
+    this.logger.info(
+      { delivery_id: deliveryId, targeted, phases_ms: timer.ms, memory_mb: memoryMb() },
+      'analysis pass done',
+    );
 
     // Limit, control group and capacity pick among the recipients kept, by their random rank.
     let eligible = await this.countKept(deliveryId);
@@ -526,6 +551,22 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       return [...waves, { index: w.index, offsetMs: w.offsetHours * HOUR_MS, size: w.size, first }];
     }, []);
     const confirmedAt = Date.parse(delivery.confirmedAt ?? new Date().toISOString());
+    // Planned messages carry only the attributes the templates read (all of them when the templates
+    // read nested paths): events stay small, and the profile's other columns stay in the planner.
+    const compiled = CompiledContent.compile(delivery.settings.content);
+    const used = compiled.ok ? compiled.compiled.variables : null;
+    const attributesOf = (raw: string): Attributes => {
+      const all = JSON.parse(raw) as Record<string, Attributes[string]>;
+      if (!used) return all;
+      const kept: Record<string, Attributes[string]> = {};
+      for (const name of used) if (Object.hasOwn(all, name)) kept[name] = all[name]!;
+      return kept;
+    };
+    // Deliveries under a pressure rule leave a contact per recipient, which later pressure rules count.
+    const definition = await this.db.read((em) => loadTypologyDefinition(em, delivery.settings.typology));
+    const typology = definition ? compileTypology(definition) : null;
+    const recordContacts = typology?.ok === true && typology.compiled.pressure !== null;
+    const contactAt = new Date(startAt).toISOString();
     const timer = new PhaseTimer();
     let emitted = 0;
     for (;;) {
@@ -567,7 +608,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
               messageId: row.messageId,
               address: row.address,
               domain: row.domain,
-              attributes: JSON.parse(row.attributes),
+              attributes: attributesOf(row.attributes),
               reason: null,
             },
             {
@@ -580,6 +621,14 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
         timer.mark('build');
         await this.commands.appendFacts(em, delivery, facts);
         timer.mark('events');
+        if (recordContacts)
+          await insertMany(
+            em,
+            'planner_contact',
+            ['address', 'delivery_id', 'at'],
+            rows.map((row) => [row.address, deliveryId, contactAt]),
+            'ON CONFLICT (address, delivery_id) DO NOTHING',
+          );
         emitted += facts.length;
         await em.query(
           sqlFor(
@@ -599,7 +648,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       if (!more || this.stopping) break;
     }
     this.logger.info(
-      { delivery_id: deliveryId, emitted, phases_ms: timer.ms },
+      { delivery_id: deliveryId, emitted, phases_ms: timer.ms, memory_mb: memoryMb() },
       'planned messages handed over',
     );
     if (this.stopping) return;
@@ -640,9 +689,13 @@ function errorReport(typology: string, message: string, started: number): Analys
 }
 
 /** A stable pseudo-random rank from the message id (itself a hash): no RNG state to persist. */
-const rankOf = (messageId: string) => parseInt(messageId.slice(1, 8), 16);
 
 const sizeOf = (size: number | `${number}%`, of: number) =>
   typeof size === 'number' ? size : Math.ceil((parseFloat(size) / 100) * of - 1e-9);
 
 const startOfDay = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+
+/** An audience member's address, normalized at import: only its domain is split off. */
+function normalizedMember(address: string): AddressCheck {
+  return { ok: true, address, domain: address.slice(address.lastIndexOf('@') + 1) };
+}

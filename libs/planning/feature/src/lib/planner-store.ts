@@ -7,6 +7,9 @@ import type { EntityManager } from 'typeorm';
 /** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const INSERT_ROWS = 400;
 
+/** Statement texts by table, columns, row count and dialect: the same few are built once. */
+const insertTexts = new Map<string, string>();
+
 /** Multi-row inserts with plain SQL: the import and the analysis write millions of rows. */
 export async function insertMany(
   em: EntityManager,
@@ -15,16 +18,25 @@ export async function insertMany(
   rows: readonly (readonly unknown[])[],
   suffix = '',
 ): Promise<void> {
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const width = columns.length;
   for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-    const chunk = rows.slice(i, i + INSERT_ROWS);
-    await em.query(
-      sqlFor(
+    const count = Math.min(INSERT_ROWS, rows.length - i);
+    const key = `${em.connection.options.type}|${table}|${columns.join(',')}|${count}|${suffix}`;
+    let text = insertTexts.get(key);
+    if (text === undefined) {
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      text = sqlFor(
         em,
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${suffix}`,
-      ),
-      chunk.flat(),
-    );
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(count).fill(tuple).join(', ')} ${suffix}`,
+      );
+      insertTexts.set(key, text);
+    }
+    const params = new Array<unknown>(count * width);
+    for (let r = 0; r < count; r++) {
+      const row = rows[i + r]!;
+      for (let c = 0; c < width; c++) params[r * width + c] = row[c];
+    }
+    await em.query(text, params);
   }
 }
 
@@ -127,17 +139,29 @@ export async function blockedReasons(
       ),
       chunk,
     )) as { address: string; scope: string; reason: FailureReason }[];
-    for (const row of rows) {
-      if (row.scope !== '' && row.scope !== audience) continue;
-      // Quarantine and denylist outrank an unsubscription when both apply.
-      const current = blocked.get(row.address);
-      if (!current || current === 'Unsubscribed') blocked.set(row.address, row.reason);
-    }
+    addStatuses(blocked, rows, audience);
   }
   return blocked;
 }
 
-/** Messages each address got from other deliveries that started since `since` (pressure rules). */
+/** Adds the statuses that apply to this audience; quarantine and denylist outrank an unsubscription. */
+export function addStatuses(
+  blocked: Map<string, FailureReason>,
+  rows: readonly { address: string; scope: string; reason: FailureReason }[],
+  audience: string | undefined,
+): Map<string, FailureReason> {
+  for (const row of rows) {
+    if (row.scope !== '' && row.scope !== audience) continue;
+    const current = blocked.get(row.address);
+    if (!current || current === 'Unsubscribed') blocked.set(row.address, row.reason);
+  }
+  return blocked;
+}
+
+/**
+ * Messages each address got since `since` from other deliveries under pressure management (their
+ * typology has a pressure rule: Campaign counts the deliveries the rule applies to).
+ */
 export async function recentMessages(
   em: EntityManager,
   addresses: readonly string[],
@@ -151,18 +175,34 @@ export async function recentMessages(
     const rows = (await em.query(
       sqlFor(
         em,
-        `SELECT r.address AS address, COUNT(*) AS n FROM planner_recipient r
-         JOIN planner_delivery d ON d.delivery_id = r.delivery_id
-         WHERE r.address IN (${chunk.map(() => '?').join(', ')}) AND r.reason IS NULL
-           AND d.delivery_id <> ? AND d.start_at IS NOT NULL AND d.start_at >= ?
-           AND d.status IN ('StartPending', 'Pending', 'InProgress', 'Paused', 'Finished')
-         GROUP BY r.address`,
+        `SELECT address, COUNT(*) AS n FROM planner_contact
+         WHERE address IN (${chunk.map(() => '?').join(', ')}) AND delivery_id <> ? AND at >= ?
+         GROUP BY address`,
       ),
       [...chunk, deliveryId, since],
     )) as { address: string; n: number | string }[];
     for (const row of rows) counts.set(row.address, Number(row.n));
   }
   return counts;
+}
+
+/** How many address status rows there are: small tables are read whole instead of per chunk. */
+export async function addressStatusCount(em: EntityManager): Promise<number> {
+  const [row] = (await em.query('SELECT COUNT(*) AS n FROM planner_address_status')) as {
+    n: number | string;
+  }[];
+  return Number(row?.n ?? 0);
+}
+
+/** Every address status row, for an analysis that keeps them in memory. */
+export async function allAddressStatuses(
+  em: EntityManager,
+): Promise<{ address: string; scope: string; reason: FailureReason }[]> {
+  return (await em.query('SELECT address, scope, reason FROM planner_address_status')) as {
+    address: string;
+    scope: string;
+    reason: FailureReason;
+  }[];
 }
 
 /** Messages of other deliveries of a typology starting within [from, to) (capacity rules). */

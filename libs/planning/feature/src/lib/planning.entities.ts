@@ -98,7 +98,16 @@ export const planningEntities = () => [
       /** A stable pseudo-random rank: limit and control group pick by it. */
       rank: { type: 'integer' },
     },
-    indices: [{ name: 'planner_recipient_address', columns: ['address'] }],
+  }),
+  new EntitySchema({
+    name: 'PlannerContact',
+    tableName: 'planner_contact',
+    columns: {
+      /** Messages handed to the MTA by deliveries whose typology has a pressure rule: what pressure counts. */
+      address: { type: 'text', primary: true },
+      deliveryId: { name: 'delivery_id', type: 'text', primary: true },
+      at: { type: 'text' },
+    },
   }),
   new EntitySchema({
     name: 'PlannerTypology',
