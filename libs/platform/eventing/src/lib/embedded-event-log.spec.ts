@@ -78,6 +78,40 @@ describe('embedded event log', () => {
     await b.stop();
   });
 
+  it('moves a group that wants some types past the others, so they are read once, not at every poll', async () => {
+    const sent = (messageId: string): Envelope =>
+      factory.wrap(
+        [
+          {
+            type: 'postwave.message.sent.v1',
+            subject: messageId,
+            data: {
+              messageId,
+              deliveryId: 'd1',
+              mta: 'mta-1',
+              attempt: 1,
+              reply: '250 ok',
+              mxHost: 'mx',
+              at: '2026-01-01T00:00:00.000Z',
+            },
+          },
+        ],
+        { correlationId: 'c1', causationId: 'x' },
+      )[0]!;
+    await log.publish([taken('m1'), ...['m1', 'm2', 'm3', 'm4'].map(sent)]);
+    const seen: string[] = [];
+    await log.subscribe({
+      group: 'only-taken',
+      topics: [TOPICS.messageEvents],
+      types: ['postwave.message.taken-into-account.v1'],
+      handle: async (e) => void seen.push(e.envelope.subject),
+    });
+    await until(() => seen.length === 1);
+    // The offset committed with the one wanted event already covers the four unwanted ones after it.
+    expect(await log.committedOffset('only-taken')).toBe(5);
+    expect(seen).toEqual(['m1']);
+  });
+
   it('resumes a group from its committed offset after a restart', async () => {
     await log.publish(['m1', 'm2'].map(taken));
     const seen: string[] = [];

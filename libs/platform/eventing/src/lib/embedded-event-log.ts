@@ -166,9 +166,20 @@ export class EmbeddedEventLog implements EventLog {
     });
   }
 
-  /** @internal The next batch after `offset` for a subscription. */
-  next(options: SubscribeOptions, offset: number): Promise<LogRow[]> {
-    return this.db.read((em) => this.fetch(em, options.topics, offset, undefined, options.types));
+  /**
+   * @internal The next batch after `offset` for a subscription, and how far the log was read: up to
+   * the end of the log when the batch is not full. A group that wants only some types would
+   * otherwise scan the same unwanted events again at every poll (quadratic in the log's growth).
+   * Reads wait for running write transactions, so every sequence number up to the end is committed.
+   */
+  next(options: SubscribeOptions, offset: number): Promise<{ rows: LogRow[]; readTo: number }> {
+    return this.db.read(async (em) => {
+      const [end] = (await em.query('SELECT MAX(seq) AS seq FROM event_log')) as { seq: number | null }[];
+      const upTo = Number(end?.seq ?? 0);
+      if (upTo <= offset) return { rows: [], readTo: offset };
+      const rows = await this.fetch(em, options.topics, offset, upTo, options.types);
+      return { rows, readTo: rows.length < BATCH ? upTo : Number(rows[rows.length - 1]!.seq) };
+    });
   }
 
   /** @internal */
@@ -231,15 +242,17 @@ class EmbeddedSubscription {
     let offset = await this.log.committedOffset(this.options.group);
     while (this.running) {
       try {
-        const rows = await this.log.next(this.options, offset);
+        const { rows, readTo } = await this.log.next(this.options, offset);
         if (rows.length > 0) {
-          const last = Number(rows[rows.length - 1]?.seq);
-          await this.log.handleBatch(rows, this.options, last);
-          offset = last;
+          // The offset covers the unwanted events read past too; they are never read again.
+          await this.log.handleBatch(rows, this.options, readTo);
+          offset = readTo;
           // better-sqlite3 is synchronous: let HTTP requests and other groups in between batches.
           await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
+        // Nothing wanted up to the end: skip it from now on (committed with the next batch).
+        offset = readTo;
         await this.sleep(IDLE_POLL_MS);
       } catch (error) {
         this.logger.error(
