@@ -77,6 +77,8 @@ export const MessageCanceledV1 = z.object({
   messageId: z.string(),
   deliveryId: z.string(),
   at: z.string(),
+  /** Given when the planner cancels a message the MTA never saw (so the log can show it). */
+  address: z.string().optional(),
 });
 /** An asynchronous bounce (DSN), complaint (ARF) or auto-reply that came back by mail. */
 export const MessageBouncedV1 = z.object({

@@ -49,7 +49,12 @@ const fresh = (messageId: string, deliveryId: string, address: string, at: strin
 export function evolveMessageLog(current: MessageLog | null, event: MessageEvent, at: string): MessageLog {
   const base =
     current ??
-    fresh(event.data.messageId, event.data.deliveryId, 'address' in event.data ? event.data.address : '', at);
+    fresh(
+      event.data.messageId,
+      event.data.deliveryId,
+      'address' in event.data ? (event.data.address ?? '') : '',
+      at,
+    );
   const to = (status: MessageStatus, patch: Partial<MessageLog> = {}, asyncHard = false): MessageLog =>
     current === null || mayTransition(base.status, status, asyncHard)
       ? { ...base, ...patch, status, updatedAt: at }

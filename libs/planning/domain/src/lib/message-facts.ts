@@ -51,3 +51,12 @@ export function plannedFact(
     },
   };
 }
+
+/** A target message never handed to the MTA because the delivery was stopped: "Delivery canceled". */
+export function canceledFact(deliveryId: string, messageId: string, address: string, at: string): Fact {
+  return {
+    type: 'postwave.message.canceled.v1',
+    subject: messageId,
+    data: { messageId, deliveryId, address, at },
+  };
+}

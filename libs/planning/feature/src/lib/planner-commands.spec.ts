@@ -226,6 +226,30 @@ describe('planner commands on the embedded platform', () => {
     expect(await commands.addressStatus('ada@example.com')).toBeNull();
   });
 
+  it('cancels what was not handed to the MTA when the delivery is stopped during the handover', async () => {
+    await run(create('c-stop-create', deliveryData('d-stop', ['ada@example.com', 'grace@example.com'])));
+    // Confirmed, but stopped before the emission job ran: nothing was handed over yet.
+    expect((await commands.execute(confirm('c-stop-confirm', 'd-stop'))).accepted).toBe(true);
+    const stop = {
+      commandId: 'c-stop',
+      type: 'postwave.command.stop-delivery.v1',
+      data: { deliveryId: 'd-stop' },
+    };
+    expect((await commands.execute(stop)).accepted).toBe(true);
+    await jobs.kick('d-stop');
+
+    const events = await loggedEvents();
+    expect(events.filter((e) => e.type === 'postwave.message.planned.v1')).toEqual([]);
+    expect(
+      events
+        .filter((e) => e.type === 'postwave.message.canceled.v1')
+        .map((e) => (e.data as { address: string }).address),
+    ).toEqual(['ada@example.com', 'grace@example.com']);
+    // Done once: another pass finds nothing left to cancel.
+    await jobs.kick('d-stop');
+    expect((await loggedEvents()).length).toBe(events.length);
+  });
+
   it('refuses an invalid address status lookup with a contract violation naming the address', async () => {
     const lookup = commands.addressStatus('not-an-address');
 

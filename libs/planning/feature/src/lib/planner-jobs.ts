@@ -16,6 +16,7 @@ import {
   compileExpression,
   compileTypology,
   contentFindings,
+  canceledFact,
   excludedFact,
   lastWaveOffsetMs,
   FingerprintSet,
@@ -133,7 +134,8 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
           sqlFor(
             em,
             `SELECT delivery_id AS "deliveryId" FROM planner_delivery
-             WHERE (status IN ('Analysis', 'StartPending') OR (due_at IS NOT NULL AND due_at <= ?))
+             WHERE (status IN ('Analysis', 'StartPending') OR (due_at IS NOT NULL AND due_at <= ?)
+                    OR (status = 'Stopped' AND message_count IS NOT NULL AND emitted < message_count))
                AND (job_until IS NULL OR job_until < ? OR job_owner = ?)
              LIMIT 50`,
           ),
@@ -155,9 +157,10 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       if (delivery.status === 'Analysis') {
         if (!(await this.lease(deliveryId))) return;
         await this.analyse(delivery);
-      } else if (delivery.status === 'StartPending') {
+      } else if (delivery.status === 'StartPending' || (await this.stoppedBeforeHandover(delivery))) {
         if (!(await this.lease(deliveryId))) return;
         await this.emit(delivery);
+        if (delivery.status === 'Stopped') return;
       } else {
         const decision = await this.db.transaction((em) =>
           this.commands.applyInternal(em, deliveryId, () => ({ kind: 'tick', deliveryId, now: new Date() })),
@@ -165,6 +168,17 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
         if (!decision.ok || decision.facts.length === 0) return;
       }
     }
+  }
+
+  /** Stopped while its messages were being handed over: the rest must still end "Delivery canceled". */
+  private async stoppedBeforeHandover(delivery: Delivery): Promise<boolean> {
+    if (delivery.status !== 'Stopped' || delivery.messageCount === undefined) return false;
+    const [row] = (await this.db.read((em) =>
+      em.query(sqlFor(em, 'SELECT emitted FROM planner_delivery WHERE delivery_id = ?'), [
+        delivery.deliveryId,
+      ]),
+    )) as { emitted: number | string }[];
+    return Number(row?.emitted ?? 0) < delivery.messageCount;
   }
 
   private async lease(deliveryId: string): Promise<boolean> {
@@ -580,7 +594,9 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
           ),
           [deliveryId],
         )) as { cursor: number | string; emitted: number | string; status: string }[];
-        if (progress?.status !== 'StartPending') return false;
+        // Stopped during the handover: what was not handed over is canceled instead of planned.
+        const canceling = progress?.status === 'Stopped';
+        if (progress?.status !== 'StartPending' && !canceling) return false;
         const rows = (await em.query(
           sqlFor(
             em,
@@ -598,7 +614,12 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
         timer.mark('read');
         if (rows.length === 0) return false;
         let position = Number(progress.emitted);
+        const at = new Date().toISOString();
         const facts = rows.map((row) => {
+          if (canceling) {
+            position++;
+            return canceledFact(deliveryId, row.messageId, row.address, at);
+          }
           const wave = plan.length > 1 ? waveIndexOf(position, plan) : 0;
           position++;
           const releaseAt = startAt + (plan[wave]?.offsetMs ?? 0);
@@ -621,7 +642,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
         timer.mark('build');
         await this.commands.appendFacts(em, delivery, facts);
         timer.mark('events');
-        if (recordContacts)
+        if (recordContacts && !canceling)
           await insertMany(
             em,
             'planner_contact',
@@ -651,7 +672,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       { delivery_id: deliveryId, emitted, phases_ms: timer.ms, memory_mb: memoryMb() },
       'planned messages handed over',
     );
-    if (this.stopping) return;
+    if (this.stopping || delivery.status === 'Stopped') return;
     await this.db.transaction((em) =>
       this.commands.applyInternal(em, deliveryId, () => ({
         kind: 'emission-completed',
