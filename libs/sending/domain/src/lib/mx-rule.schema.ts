@@ -37,7 +37,8 @@ export const MxRuleSchema = z
         commandMs: z.number().int().min(100).max(600_000).default(120_000),
       })
       .default({ connectMs: 30_000, greetingMs: 60_000, commandMs: 120_000 }),
-    tls: z.enum(['disabled', 'opportunistic', 'required']).default('opportunistic'),
+    /** STARTTLS policy for the site; absent, the MTA's own setting (MTA_TLS) applies. */
+    tls: z.enum(['disabled', 'opportunistic', 'required']).optional(),
     adaptive: z
       .object({
         /** Multiplicative decrease on a "slow down" answer (0.5 halves connections and rate). */
@@ -123,3 +124,11 @@ export function siteFor(rules: readonly MxRule[], domain: string, mxHost: string
   const catchAll = rule.mxHosts.includes('*') && rule.domains.length === 0;
   return { rule, site: rule.shareSite && !catchAll ? rule.id : (mxHost ?? domain).toLowerCase() };
 }
+
+export type TlsPolicy = 'disabled' | 'opportunistic' | 'required';
+
+/** A rule's own STARTTLS policy wins over the MTA-wide default, whichever way it goes. */
+export const tlsPolicyFor = (
+  rule: { readonly tls?: TlsPolicy | undefined },
+  mtaDefault: TlsPolicy,
+): TlsPolicy => rule.tls ?? mtaDefault;

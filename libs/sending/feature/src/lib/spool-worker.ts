@@ -13,6 +13,7 @@ import {
 import { SpanKind, traceparentOf, withSpan, type Logger } from '@postwave/platform/observability';
 import type { Database } from '@postwave/platform/persistence';
 import {
+  tlsPolicyFor,
   decideAfterAttempt,
   messageCanceled,
   pathSignal,
@@ -313,7 +314,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
         return await SmtpSession.open(host, {
           heloName: path.helo ?? this.options.heloName,
           ...(path.sourceIp !== 'default' ? { localAddress: path.sourceIp } : {}),
-          tls: rule.tls === 'opportunistic' ? this.options.tls : rule.tls,
+          tls: tlsPolicyFor(rule, this.options.tls),
           connectMs: Math.min(rule.timeouts.connectMs, this.options.timeouts.connectMs),
           greetingMs: Math.min(rule.timeouts.greetingMs, this.options.timeouts.greetingMs),
           socketMs: Math.min(rule.timeouts.commandMs, this.options.timeouts.socketMs),
