@@ -39,6 +39,7 @@ export interface MessageRow {
   failureType: string | null;
   reason: string | null;
   reasonCode: number | null;
+  lastReply?: string | null;
 }
 
 export interface DeliverySummary {

@@ -1,3 +1,5 @@
+import type { SoftErrorSettings } from '@postwave/bounce/domain';
+
 export const BOUNCE_OPTIONS = Symbol('BounceOptions');
 
 export interface BounceOptions {
@@ -9,4 +11,6 @@ export interface BounceOptions {
   readonly hostname: string;
   /** Largest inbound report accepted, in bytes. */
   readonly maxSize: number;
+  /** The soft-error counter that feeds the quarantine. */
+  readonly softErrors: SoftErrorSettings;
 }

@@ -1,8 +1,10 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { quarantineFor } from '@postwave/bounce/domain';
+import { afterDelivered, countSoftError, quarantineFor, type AddressErrors } from '@postwave/bounce/domain';
 import { EnvelopeFactory, OnEvent, type EventContext } from '@postwave/platform/eventing';
 import { SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
+import type { EntityManager } from 'typeorm';
+import { BOUNCE_OPTIONS, type BounceOptions } from './bounce-options';
 import type { BounceMessageRow } from './bounce.entities';
 
 export const BOUNCE_GROUP = 'bounce-qualifier';
@@ -11,6 +13,8 @@ export const BOUNCE_GROUP = 'bounce-qualifier';
 @Controller()
 export class BounceConsumer {
   private readonly envelopes = new EnvelopeFactory('/postwave/bounce-qualifier');
+
+  constructor(@Inject(BOUNCE_OPTIONS) private readonly options: BounceOptions) {}
 
   @OnEvent(BOUNCE_GROUP, 'postwave.message.planned.v1')
   async planned(@Payload() { event, tx }: EventContext) {
@@ -42,7 +46,57 @@ export class BounceConsumer {
         });
         if (fact)
           await tx.emit(this.envelopes.wrap([fact], EnvelopeFactory.after(envelope, traceparentOf())));
+        else if (envelope.data.failureType === 'Soft')
+          await this.softError(tx, envelope, message, envelope.data.reason);
       },
     );
   }
+
+  /** Soft errors of each attempt count toward the quarantine; a delivered message clears the counter. */
+  @OnEvent(BOUNCE_GROUP, 'postwave.message.deferred.v1', 'postwave.message.sent.v1')
+  async attempt(@Payload() { event, tx }: EventContext) {
+    const { envelope } = event;
+    if (envelope.type !== 'postwave.message.deferred.v1' && envelope.type !== 'postwave.message.sent.v1')
+      return;
+    const message = await tx.em.findOne<BounceMessageRow>('BounceMessage', {
+      where: { messageId: envelope.data.messageId },
+    });
+    if (!message) return;
+    if (envelope.type === 'postwave.message.sent.v1') {
+      const current = await loadErrors(tx.em, message.address);
+      if (current && afterDelivered(current) === null)
+        await tx.em.delete('BounceAddressErrors', { address: message.address });
+      return;
+    }
+    if (envelope.data.failureType === 'Soft')
+      await this.softError(tx, envelope, message, envelope.data.reason);
+  }
+
+  private async softError(
+    tx: EventContext['tx'],
+    envelope: EventContext['event']['envelope'],
+    message: BounceMessageRow,
+    reason: Parameters<typeof countSoftError>[1]['reason'],
+  ): Promise<void> {
+    const current = await loadErrors(tx.em, message.address);
+    const step = countSoftError(
+      current,
+      {
+        address: message.address,
+        reason,
+        messageId: message.messageId,
+        deliveryId: message.deliveryId,
+        at: envelope.time,
+      },
+      this.options.softErrors,
+    );
+    if (step.state === current) return;
+    if (step.state) await tx.em.save('BounceAddressErrors', step.state);
+    if (step.quarantine)
+      await tx.emit(this.envelopes.wrap([step.quarantine], EnvelopeFactory.after(envelope)));
+  }
+}
+
+function loadErrors(em: EntityManager, address: string): Promise<AddressErrors | null> {
+  return em.findOne<AddressErrors>('BounceAddressErrors', { where: { address } });
 }

@@ -11,6 +11,18 @@ export const bounceEntities = () => [
       address: { type: 'text' },
     },
   }),
+  new EntitySchema({
+    name: 'BounceAddressErrors',
+    tableName: 'bq_address_errors',
+    columns: {
+      /** An address "with errors": its soft-error counter (Campaign's quarantine error count). */
+      address: { type: 'text', primary: true },
+      count: { type: 'integer' },
+      lastErrorAt: { name: 'last_error_at', type: 'text' },
+      lastReason: { name: 'last_reason', type: 'text' },
+      quarantined: { type: 'boolean' },
+    },
+  }),
 ];
 
 export interface BounceMessageRow {

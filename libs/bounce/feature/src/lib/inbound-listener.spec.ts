@@ -1,3 +1,4 @@
+import { DEFAULT_SOFT_ERROR_SETTINGS } from '@postwave/bounce/domain';
 import { TOPICS, verpAddress, type Envelope } from '@postwave/contracts';
 import { MailboxSimulator } from '@postwave/mail-simulator';
 import { EmbeddedEventLog, eventingEntities } from '@postwave/platform/eventing';
@@ -97,6 +98,7 @@ describe('InboundListener', () => {
     verpSecret: SECRET,
     hostname: 'bounces.example',
     maxSize: 64 * 1024,
+    softErrors: DEFAULT_SOFT_ERROR_SETTINGS,
   };
 
   /** Every event on the message topic, in order. */
