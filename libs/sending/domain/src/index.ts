@@ -6,3 +6,4 @@ export * from './lib/mx-rule.schema';
 export * from './lib/path-shaping';
 export * from './lib/throttle-replies';
 export * from './lib/source-ips';
+export * from './lib/quoted-printable';

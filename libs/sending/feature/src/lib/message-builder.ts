@@ -1,5 +1,6 @@
 import { CompiledContent, withReserved, type Attributes } from '@postwave/content';
 import { unsubscribeToken, verpAddress, type DeliveryContent } from '@postwave/contracts';
+import { encodeQuotedPrintable } from '@postwave/sending/domain';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { DkimKeyring } from './dkim-keyring';
 import { signDkim } from './dkim-signer';
@@ -79,8 +80,11 @@ export class MessageBuilder {
       to: message.address,
       ...(content.replyTo ? { replyTo: content.replyTo } : {}),
       subject: `${message.subjectPrefix ?? ''}${rendered.content.subject}`,
-      text: rendered.content.text,
-      ...(rendered.content.html !== undefined ? { html: rendered.content.html } : {}),
+      // Bodies are encoded here (quoted-printable over bytes); MailComposer assembles the structure.
+      text: { raw: qpPart('text/plain', rendered.content.text) },
+      ...(rendered.content.html !== undefined
+        ? { html: { raw: qpPart('text/html', rendered.content.html) } }
+        : {}),
       messageId: `<${message.messageId}.${this.settings.instance}@${senderDomain}>`,
       envelope: { from: mailFrom, to: message.address },
       headers,
@@ -123,3 +127,6 @@ export class MessageBuilder {
     return compiled;
   }
 }
+
+const qpPart = (contentType: string, body: string) =>
+  `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${encodeQuotedPrintable(body)}`;

@@ -1,0 +1,47 @@
+import { encodeQuotedPrintable } from './quoted-printable';
+
+/** RFC 2045 decoding: soft breaks vanish, =XX are bytes, CRLF are line breaks. */
+function decode(qp: string): string {
+  const bytes: number[] = [];
+  const text = qp.replace(/=\r\n/g, '');
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '=') {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(text.charCodeAt(i));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+describe('quoted-printable', () => {
+  const samples = [
+    'plain ascii line',
+    'Hej Åsa, välkommen! 😀 = price €10',
+    `<p style="color:#333">${'x'.repeat(300)}</p>\n<a href="https://shop.example/?a=1&b=2">länk</a>`,
+    'trailing space \nand tab\t\r\nend ',
+    `${'=é'.repeat(100)}`,
+    '',
+    '\r lone carriage return \x00 nul',
+  ];
+
+  it('decodes back to the text, with CRLF line breaks', () => {
+    for (const sample of samples)
+      expect(decode(encodeQuotedPrintable(sample))).toBe(sample.replace(/\r?\n/g, '\r\n'));
+  });
+
+  it('keeps every line within 76 characters, 7-bit, with no escape split by a soft break', () => {
+    for (const sample of samples) {
+      const encoded = encodeQuotedPrintable(sample);
+      for (const line of encoded.split('\r\n')) {
+        expect(line.length).toBeLessThanOrEqual(76);
+        expect(line).toMatch(/^[\x20-\x7e\t]*$/);
+        // An escape is never cut: no line ends with "=" and a single hex digit.
+        expect(line).not.toMatch(/=[0-9A-F]$/);
+      }
+    }
+  });
+
+  it('escapes "=", non-ASCII bytes and whitespace that ends a line, nothing else', () => {
+    expect(encodeQuotedPrintable('a=b é \nx\t')).toBe('a=3Db =C3=A9=20\r\nx=09');
+  });
+});
