@@ -1,8 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { afterDelivered, countSoftError, quarantineFor, type AddressErrors } from '@postwave/bounce/domain';
+import { countSoftError, quarantineFor, type AddressErrors } from '@postwave/bounce/domain';
 import { EnvelopeFactory, OnEvent, type EventContext } from '@postwave/platform/eventing';
 import { SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
+import { sqlFor } from '@postwave/platform/persistence';
 import type { EntityManager } from 'typeorm';
 import { BOUNCE_OPTIONS, type BounceOptions } from './bounce-options';
 import type { BounceMessageRow } from './bounce.entities';
@@ -20,7 +21,14 @@ export class BounceConsumer {
   async planned(@Payload() { event, tx }: EventContext) {
     if (event.envelope.type !== 'postwave.message.planned.v1') return;
     const { messageId, deliveryId, address } = event.envelope.data;
-    await tx.em.save('BounceMessage', { messageId, deliveryId, address });
+    // Once per message: plain SQL (TypeORM's save reads the row first).
+    await tx.em.query(
+      sqlFor(
+        tx.em,
+        'INSERT INTO bq_message (message_id, delivery_id, address) VALUES (?, ?, ?) ON CONFLICT (message_id) DO NOTHING',
+      ),
+      [messageId, deliveryId, address],
+    );
   }
 
   @OnEvent(BOUNCE_GROUP, 'postwave.message.failed.v1', 'postwave.message.bounced.v1')
@@ -32,9 +40,7 @@ export class BounceConsumer {
       'bounce qualify failure',
       { parent: envelope.traceparent, kind: SpanKind.CONSUMER },
       async () => {
-        const message = await tx.em.findOne<BounceMessageRow>('BounceMessage', {
-          where: { messageId: envelope.data.messageId },
-        });
+        const message = await findMessage(tx.em, envelope.data.messageId);
         if (!message) return;
         const fact = quarantineFor({
           address: message.address,
@@ -58,16 +64,20 @@ export class BounceConsumer {
     const { envelope } = event;
     if (envelope.type !== 'postwave.message.deferred.v1' && envelope.type !== 'postwave.message.sent.v1')
       return;
-    const message = await tx.em.findOne<BounceMessageRow>('BounceMessage', {
-      where: { messageId: envelope.data.messageId },
-    });
-    if (!message) return;
     if (envelope.type === 'postwave.message.sent.v1') {
-      const current = await loadErrors(tx.em, message.address);
-      if (current && afterDelivered(current) === null)
-        await tx.em.delete('BounceAddressErrors', { address: message.address });
+      // Delivered: an address "with errors" is valid again (afterDelivered); a quarantine stays.
+      await tx.em.query(
+        sqlFor(
+          tx.em,
+          `DELETE FROM bq_address_errors WHERE NOT quarantined
+             AND address = (SELECT address FROM bq_message WHERE message_id = ?)`,
+        ),
+        [envelope.data.messageId],
+      );
       return;
     }
+    const message = await findMessage(tx.em, envelope.data.messageId);
+    if (!message) return;
     if (envelope.data.failureType === 'Soft')
       await this.softError(tx, envelope, message, envelope.data.reason);
   }
@@ -99,4 +109,15 @@ export class BounceConsumer {
 
 function loadErrors(em: EntityManager, address: string): Promise<AddressErrors | null> {
   return em.findOne<AddressErrors>('BounceAddressErrors', { where: { address } });
+}
+
+async function findMessage(em: EntityManager, messageId: string): Promise<BounceMessageRow | null> {
+  const [row] = (await em.query(
+    sqlFor(
+      em,
+      'SELECT message_id AS "messageId", delivery_id AS "deliveryId", address FROM bq_message WHERE message_id = ?',
+    ),
+    [messageId],
+  )) as BounceMessageRow[];
+  return row ?? null;
 }

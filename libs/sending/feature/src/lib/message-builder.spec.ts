@@ -106,6 +106,39 @@ describe('MessageBuilder', () => {
     );
   });
 
+  it('keeps every header on a text-only message, whose only part is the root', async () => {
+    const builder = new MessageBuilder(settings, new DkimKeyring(dir, 'pw1', false, silent()));
+    const { html: _html, ...textOnly } = content;
+
+    const message = built(
+      await builder.build({ ...textOnly, text: 'Hej {{ firstName }} = välkommen' }, outgoing),
+    );
+    const parsed = await simpleParser(message.raw);
+
+    expect(parsed.subject).toBe('Hello Ada');
+    expect(parsed.text?.trim()).toBe('Hej Ada = välkommen');
+    expect(parsed.html).toBe(false);
+    expect(header(message.raw, 'List-Unsubscribe')).toMatch(/^<mailto:unsubscribe\+/);
+    expect(header(message.raw, 'Feedback-ID')).toBe('d-spring:postwave:shop.example');
+  });
+
+  it('encodes html and text parts as quoted-printable that decodes to the rendered content', async () => {
+    const builder = new MessageBuilder(settings, new DkimKeyring(dir, 'pw1', false, silent()));
+    const long = `<p>Hej {{ firstName }} = ${'välkommen '.repeat(40)}</p>`;
+
+    const message = built(await builder.build({ ...content, html: long }, outgoing));
+    const parsed = await simpleParser(message.raw);
+
+    expect(parsed.html).toBe(`<p>Hej Ada = ${'välkommen '.repeat(40)}</p>`);
+    expect(message.raw.toString('latin1')).toMatch(/Content-Transfer-Encoding: quoted-printable/);
+    expect(
+      message.raw
+        .toString('latin1')
+        .split('\r\n')
+        .every((line) => line.length <= 998),
+    ).toBe(true);
+  });
+
   it('adds the bulk-sender headers: Message-ID with the instance, message id, Feedback-ID and a VERP unsubscribe mailto', async () => {
     const builder = new MessageBuilder(settings, new DkimKeyring(dir, 'pw1', false, silent()));
 

@@ -80,11 +80,14 @@ export class MessageBuilder {
       to: message.address,
       ...(content.replyTo ? { replyTo: content.replyTo } : {}),
       subject: `${message.subjectPrefix ?? ''}${rendered.content.subject}`,
-      // Bodies are encoded here (quoted-printable over bytes); MailComposer assembles the structure.
-      text: { raw: qpPart('text/plain', rendered.content.text) },
+      // With an html part the bodies are encoded here (quoted-printable over bytes) and MailComposer
+      // assembles the alternative; a lone text part is the message's root, so it keeps its headers.
       ...(rendered.content.html !== undefined
-        ? { html: { raw: qpPart('text/html', rendered.content.html) } }
-        : {}),
+        ? {
+            text: { raw: qpPart('text/plain', rendered.content.text) },
+            html: { raw: qpPart('text/html', rendered.content.html) },
+          }
+        : { text: rendered.content.text }),
       messageId: `<${message.messageId}.${this.settings.instance}@${senderDomain}>`,
       envelope: { from: mailFrom, to: message.address },
       headers,

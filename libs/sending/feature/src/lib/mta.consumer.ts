@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { EnvelopeFactory, OnEvent, type EventContext } from '@postwave/platform/eventing';
 import { SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
+import { sqlFor } from '@postwave/platform/persistence';
 import { messageCanceled } from '@postwave/sending/domain';
 import { MTA_OPTIONS, type MtaOptions } from './mta-options';
 import { SpoolWorker } from './spool-worker';
@@ -84,9 +85,10 @@ export class MtaConsumer {
       },
       async () => {
         const traceparent = traceparentOf() ?? envelope.traceparent ?? null;
-        const control = await tx.em.findOne<{ deliveryId: string; state: string }>('DeliveryControlEntry', {
-          where: { deliveryId: data.deliveryId },
-        });
+        const [control] = (await tx.em.query(
+          sqlFor(tx.em, 'SELECT state FROM mta_delivery_control WHERE delivery_id = ?'),
+          [data.deliveryId],
+        )) as { state: string }[];
         if (control?.state === 'stopped') {
           // Planned before the stop but arriving after it: canceled, never sent.
           await tx.emit(
