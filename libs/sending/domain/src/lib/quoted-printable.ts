@@ -4,37 +4,22 @@
  * signature. Line breaks become CRLF hard breaks, lines are cut at 76 characters with soft breaks
  * (never inside an =XX escape), and a space or tab before a line break or at the end is escaped.
  */
-const HEX = '0123456789ABCDEF';
-/** 0: literal, 1: escape. Space and tab are literal unless they end a line (handled below). */
+const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
+/** 1 for bytes that must be escaped. Space and tab are literal unless they end a line. */
 const ESCAPE = new Uint8Array(256).map((_, byte) =>
   byte === 61 || byte > 126 || (byte < 32 && byte !== 9) ? 1 : 0,
 );
-const MAX_LINE = 76;
+/** Content columns per line: 76 minus the "=" of a soft break. */
+const WIDTH = 75;
 
 export function encodeQuotedPrintable(text: string): string {
   const input = Buffer.from(text, 'utf8');
-  // Worst case: every byte escaped (3x) plus a soft break every 25 escapes.
-  const out = Buffer.allocUnsafe(input.length * 3 + Math.ceil((input.length * 3) / 73) * 3 + 3);
+  const length = input.length;
+  // Worst case: every byte escaped (3x) plus a soft break (3 bytes) per 25 escapes.
+  const out = Buffer.allocUnsafe(length * 3 + Math.ceil(length / 25) * 3 + 3);
   let o = 0;
   let column = 0;
-  const put = (byte: number) => {
-    out[o++] = byte;
-    column++;
-  };
-  const softBreak = () => {
-    out[o++] = 61; // =
-    out[o++] = 13;
-    out[o++] = 10;
-    column = 0;
-  };
-  const escape = (byte: number) => {
-    if (column + 3 > MAX_LINE - 1) softBreak();
-    out[o++] = 61;
-    out[o++] = HEX.charCodeAt(byte >> 4);
-    out[o++] = HEX.charCodeAt(byte & 15);
-    column += 3;
-  };
-  for (let i = 0; i < input.length; i++) {
+  for (let i = 0; i < length; i++) {
     const byte = input[i]!;
     if (byte === 10 || (byte === 13 && input[i + 1] === 10)) {
       if (byte === 13) i++;
@@ -43,20 +28,24 @@ export function encodeQuotedPrintable(text: string): string {
       column = 0;
       continue;
     }
-    if (byte === 32 || byte === 9) {
+    let escape = ESCAPE[byte] === 1;
+    if (!escape && (byte === 32 || byte === 9)) {
       const next = input[i + 1];
-      const endsLine = next === undefined || next === 10 || (next === 13 && input[i + 2] === 10);
-      if (endsLine) {
-        escape(byte);
-        continue;
-      }
+      escape = next === undefined || next === 10 || (next === 13 && input[i + 2] === 10);
     }
-    if (ESCAPE[byte]) {
-      escape(byte);
-      continue;
+    const width = escape ? 3 : 1;
+    if (column + width > WIDTH) {
+      out[o++] = 61;
+      out[o++] = 13;
+      out[o++] = 10;
+      column = 0;
     }
-    if (column + 1 > MAX_LINE - 1) softBreak();
-    put(byte);
+    if (escape) {
+      out[o++] = 61;
+      out[o++] = HEX[byte >> 4]!;
+      out[o++] = HEX[byte & 15]!;
+    } else out[o++] = byte;
+    column += width;
   }
   return out.toString('latin1', 0, o);
 }
