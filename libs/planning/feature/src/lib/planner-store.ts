@@ -129,19 +129,25 @@ export async function blockedReasons(
   audience: string | undefined,
 ): Promise<Map<string, FailureReason>> {
   const blocked = new Map<string, FailureReason>();
-  for (let i = 0; i < addresses.length; i += 1000) {
-    const chunk = addresses.slice(i, i + 1000);
-    if (chunk.length === 0) continue;
+  await inChunks(addresses, async (chunk, marks) => {
     const rows = (await em.query(
-      sqlFor(
-        em,
-        `SELECT address, scope, reason FROM planner_address_status WHERE address IN (${chunk.map(() => '?').join(', ')})`,
-      ),
+      sqlFor(em, `SELECT address, scope, reason FROM planner_address_status WHERE address IN (${marks})`),
       chunk,
     )) as { address: string; scope: string; reason: FailureReason }[];
     addStatuses(blocked, rows, audience);
-  }
+  });
   return blocked;
+}
+
+/** Runs `query` over the addresses 1,000 at a time, with the chunk's `?, ?, …` placeholders. */
+async function inChunks(
+  addresses: readonly string[],
+  query: (chunk: string[], marks: string) => Promise<void>,
+): Promise<void> {
+  for (let i = 0; i < addresses.length; i += 1000) {
+    const chunk = addresses.slice(i, i + 1000);
+    await query(chunk, chunk.map(() => '?').join(', '));
+  }
 }
 
 /** Adds the statuses that apply to this audience; quarantine and denylist outrank an unsubscription. */
@@ -169,20 +175,18 @@ export async function recentMessages(
   deliveryId: string,
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (let i = 0; i < addresses.length; i += 1000) {
-    const chunk = addresses.slice(i, i + 1000);
-    if (chunk.length === 0) continue;
+  await inChunks(addresses, async (chunk, marks) => {
     const rows = (await em.query(
       sqlFor(
         em,
         `SELECT address, COUNT(*) AS n FROM planner_contact
-         WHERE address IN (${chunk.map(() => '?').join(', ')}) AND delivery_id <> ? AND at >= ?
+         WHERE address IN (${marks}) AND delivery_id <> ? AND at >= ?
          GROUP BY address`,
       ),
       [...chunk, deliveryId, since],
     )) as { address: string; n: number | string }[];
     for (const row of rows) counts.set(row.address, Number(row.n));
-  }
+  });
   return counts;
 }
 
