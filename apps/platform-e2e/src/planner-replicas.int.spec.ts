@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TOPICS } from '@postwave/contracts';
+import { freePort, http, waitFor } from '@postwave/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { ServiceProcess } from './service-process';
+
+const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const ADMIN_URL = process.env['POSTGRES_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const run = randomUUID().slice(0, 8);
+const database = `postwave_planners_${run}`;
+const namespace = `planners-${run}.`;
+const MEMBERS = 20_000;
+
+/**
+ * Two planner replicas on one PostgreSQL and Kafka: both sweep for analysis and emission work,
+ * and the database leases let exactly one run each job, so every recipient of every delivery is
+ * planned exactly once, whichever replica took the command.
+ */
+describe('delivery planner replicas sharing PostgreSQL', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'postwave-planners-'));
+  const services: ServiceProcess[] = [];
+  let replicaA: string;
+  let replicaB: string;
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const env = {
+      DATABASE_URL: ADMIN_URL.replace(/\/[^/]+$/, `/${database}`),
+      KAFKA_BROKERS: BROKERS,
+      KAFKA_TOPIC_NAMESPACE: namespace,
+      KAFKA_PARTITIONS: '4',
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    };
+    const [portA, portB] = await Promise.all([freePort(), freePort()]);
+    const start = (port: number, instance: string) =>
+      ServiceProcess.start(
+        'delivery-planner',
+        { ...env, HTTP_PORT: String(port), POSTWAVE_INSTANCE: instance },
+        dir,
+        [],
+        instance,
+      );
+    const a = start(portA, 'planner-a');
+    const b = start(portB, 'planner-b');
+    services.push(a, b);
+    replicaA = `http://127.0.0.1:${portA}`;
+    replicaB = `http://127.0.0.1:${portB}`;
+    await Promise.all([a.healthy(replicaA), b.healthy(replicaB)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    const admin = new Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+    if (!process.env['KEEP_E2E_LOGS']) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('plans every recipient exactly once, whichever replica runs the analysis and the handover', async () => {
+    const csv = [
+      'email,firstName',
+      ...Array.from({ length: MEMBERS }, (_, i) => `r${i}@replicas.sim,R${i}`),
+    ].join('\n');
+    const imported = await fetch(`${replicaA}/v1/audiences/shared/import?format=csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: csv,
+    });
+    expect(imported.status).toBe(201);
+
+    const deliveries = ['via-a', 'via-b'];
+    await Promise.all(
+      deliveries.map((deliveryId) =>
+        http('POST', `${deliveryId.startsWith('via-a') ? replicaA : replicaB}/v1/deliveries?wait=false`, {
+          deliveryId,
+          approvalMode: 'Automatic',
+          content: { sender: { address: 'news@shop.example' }, subject: 'Hi {{ firstName }}', text: 'Hello' },
+          target: { audience: 'shared' },
+        }),
+      ),
+    );
+    for (const deliveryId of deliveries)
+      await waitFor(
+        `${deliveryId} to be handed over`,
+        async () =>
+          (await http<{ status: string }>('GET', `${replicaB}/v1/deliveries/${deliveryId}/plan`)).body
+            .status === 'InProgress'
+            ? true
+            : undefined,
+        90_000,
+      );
+
+    const kafka = new Kafka({
+      clientId: `e2e-planners-${run}`,
+      brokers: BROKERS.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({ groupId: `e2e-planners-${run}` });
+    const planned = new Map<string, string[]>();
+    await consumer.connect();
+    await consumer.subscribe({ topic: namespace + TOPICS.messageEvents, fromBeginning: true });
+    let seen = 0;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.headers?.['ce_type']?.toString() !== 'postwave.message.planned.v1') return;
+        seen++;
+        const data = JSON.parse(message.value!.toString()) as { deliveryId: string; messageId: string };
+        planned.set(data.deliveryId, [...(planned.get(data.deliveryId) ?? []), data.messageId]);
+      },
+    });
+    await waitFor(
+      'the planned messages to be read back',
+      async () => (seen >= deliveries.length * MEMBERS ? true : undefined),
+      90_000,
+    );
+    // Anything relayed twice would arrive right behind the rest.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await consumer.disconnect();
+    for (const deliveryId of deliveries) {
+      const ids = planned.get(deliveryId) ?? [];
+      expect({ deliveryId, planned: ids.length, distinct: new Set(ids).size }).toEqual({
+        deliveryId,
+        planned: MEMBERS,
+        distinct: MEMBERS,
+      });
+    }
+  });
+});
