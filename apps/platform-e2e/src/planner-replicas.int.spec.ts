@@ -25,6 +25,8 @@ describe('delivery planner replicas sharing PostgreSQL', () => {
   const services: ServiceProcess[] = [];
   let replicaA: string;
   let replicaB: string;
+  let processA: ServiceProcess;
+  let pg: Client;
 
   beforeAll(async () => {
     const admin = new Client({ connectionString: ADMIN_URL });
@@ -38,6 +40,8 @@ describe('delivery planner replicas sharing PostgreSQL', () => {
       KAFKA_PARTITIONS: '4',
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      // Short leases, so the takeover after a crash happens within the test.
+      PLANNER_JOB_LEASE_MS: '3000',
     };
     const [portA, portB] = await Promise.all([freePort(), freePort()]);
     const start = (port: number, instance: string) =>
@@ -49,14 +53,18 @@ describe('delivery planner replicas sharing PostgreSQL', () => {
         instance,
       );
     const a = start(portA, 'planner-a');
+    processA = a;
     const b = start(portB, 'planner-b');
     services.push(a, b);
     replicaA = `http://127.0.0.1:${portA}`;
     replicaB = `http://127.0.0.1:${portB}`;
     await Promise.all([a.healthy(replicaA), b.healthy(replicaB)]);
+    pg = new Client({ connectionString: env.DATABASE_URL });
+    await pg.connect();
   });
 
   afterAll(async () => {
+    await pg?.end();
     await Promise.all(services.map((service) => service.stop()));
     const admin = new Client({ connectionString: ADMIN_URL });
     await admin.connect();
@@ -99,34 +107,9 @@ describe('delivery planner replicas sharing PostgreSQL', () => {
         90_000,
       );
 
-    const kafka = new Kafka({
-      clientId: `e2e-planners-${run}`,
-      brokers: BROKERS.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    const consumer = kafka.consumer({ groupId: `e2e-planners-${run}` });
-    const planned = new Map<string, string[]>();
-    await consumer.connect();
-    await consumer.subscribe({ topic: namespace + TOPICS.messageEvents, fromBeginning: true });
-    let seen = 0;
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (message.headers?.['ce_type']?.toString() !== 'postwave.message.planned.v1') return;
-        seen++;
-        const data = JSON.parse(message.value!.toString()) as { deliveryId: string; messageId: string };
-        planned.set(data.deliveryId, [...(planned.get(data.deliveryId) ?? []), data.messageId]);
-      },
-    });
-    await waitFor(
-      'the planned messages to be read back',
-      async () => (seen >= deliveries.length * MEMBERS ? true : undefined),
-      90_000,
-    );
-    // Anything relayed twice would arrive right behind the rest.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    await consumer.disconnect();
+    const planned = await readPlanned('exactly-once', deliveries.length * MEMBERS);
     for (const deliveryId of deliveries) {
-      const ids = planned.get(deliveryId) ?? [];
+      const ids = (planned.get(deliveryId) ?? []).map((event) => event.messageId);
       expect({ deliveryId, planned: ids.length, distinct: new Set(ids).size }).toEqual({
         deliveryId,
         planned: MEMBERS,
@@ -134,4 +117,82 @@ describe('delivery planner replicas sharing PostgreSQL', () => {
       });
     }
   });
+
+  it('takes over the handover of a replica that died in the middle of it, losing no recipient', async () => {
+    await http('POST', `${replicaA}/v1/deliveries?wait=false`, {
+      deliveryId: 'takeover',
+      approvalMode: 'Automatic',
+      content: { sender: { address: 'news@shop.example' }, subject: 'Hi {{ firstName }}', text: 'Hello' },
+      target: { audience: 'shared' },
+    });
+    const progress = async () =>
+      (
+        await pg.query<{ status: string; emitted: number; owner: string | null }>(
+          'SELECT status, emitted, job_owner AS owner FROM planner_delivery WHERE delivery_id = $1',
+          ['takeover'],
+        )
+      ).rows[0];
+    // Kill the replica that holds the job once it has handed some, not all, messages over.
+    const atCrash = await waitFor(
+      'the handover to be under way',
+      async () => {
+        const row = await progress();
+        return row?.status === 'StartPending' && row.emitted > 0 ? row : undefined;
+      },
+      60_000,
+      20,
+    );
+    await processA.kill();
+    const { emitted } = (await progress())!;
+
+    await waitFor(
+      'the other replica to finish the handover',
+      async () => ((await progress())?.status === 'InProgress' ? true : undefined),
+      60_000,
+    );
+    const planned = (await readPlanned('takeover', MEMBERS)).get('takeover') ?? [];
+    expect(new Set(planned.map((event) => event.messageId)).size).toBe(MEMBERS);
+    // A message relayed twice is the same event (same id), which consumers' inboxes drop.
+    const idsByMessage = new Map<string, Set<string>>();
+    for (const event of planned)
+      idsByMessage.set(event.messageId, (idsByMessage.get(event.messageId) ?? new Set()).add(event.id));
+    expect([...idsByMessage.values()].filter((ids) => ids.size > 1)).toEqual([]);
+    // The crash landed mid-handover, and another replica finished the job.
+    expect(emitted).toBeLessThan(MEMBERS);
+    expect((await progress())?.owner).not.toBe(atCrash.owner);
+  });
+
+  /** Planned-message events on Kafka, by delivery, read from the beginning by a fresh group. */
+  async function readPlanned(group: string, atLeast: number) {
+    const kafka = new Kafka({
+      clientId: `e2e-planners-${run}`,
+      brokers: BROKERS.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({ groupId: `e2e-planners-${run}-${group}` });
+    const planned = new Map<string, { messageId: string; id: string }[]>();
+    await consumer.connect();
+    await consumer.subscribe({ topic: namespace + TOPICS.messageEvents, fromBeginning: true });
+    let seen = 0;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.headers?.['ce_type']?.toString() !== 'postwave.message.planned.v1') return;
+        const data = JSON.parse(message.value!.toString()) as { deliveryId: string; messageId: string };
+        if (group !== 'exactly-once' && data.deliveryId !== group) return;
+        seen++;
+        const events = planned.get(data.deliveryId) ?? [];
+        events.push({ messageId: data.messageId, id: message.headers?.['ce_id']?.toString() ?? '' });
+        planned.set(data.deliveryId, events);
+      },
+    });
+    await waitFor(
+      'the planned messages to be read back',
+      async () => (seen >= atLeast ? true : undefined),
+      90_000,
+    );
+    // Anything relayed twice would arrive right behind the rest.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await consumer.disconnect();
+    return planned;
+  }
 });

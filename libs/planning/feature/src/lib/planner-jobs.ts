@@ -1,4 +1,10 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { CompiledContent, type Attributes } from '@postwave/content';
 import {
   DEFAULT_TYPOLOGY,
@@ -68,9 +74,17 @@ function memoryMb() {
   return { rss: mb(rss), heapUsed: mb(heapUsed), heapTotal: mb(heapTotal), external: mb(external) };
 }
 
+/** How the planner's background jobs run; replicas share them through database leases. */
+export interface PlannerJobOptions {
+  /** How long a replica holds a job it does not renew: a dead replica's job is taken over after it. */
+  readonly leaseMs: number;
+}
+
+export const PLANNER_JOB_OPTIONS = Symbol('PlannerJobOptions');
+export const DEFAULT_PLANNER_JOB_OPTIONS: PlannerJobOptions = { leaseMs: 60_000 };
+
 /** Recipients per analysis or emission transaction: big enough to be fast, small enough to share SQLite. */
 export const JOB_CHUNK = 2000;
-const LEASE_MS = 60_000;
 /** Address statuses up to this many rows are held in memory during an analysis (about 100 bytes each). */
 const IN_MEMORY_STATUSES = 500_000;
 const POLL_MS = 1000;
@@ -97,7 +111,12 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(DATABASE) private readonly db: Database,
     @Inject(PlannerCommands) private readonly commands: PlannerCommands,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Optional() @Inject(PLANNER_JOB_OPTIONS) options: PlannerJobOptions | null = null,
+  ) {
+    this.leaseMs = (options ?? DEFAULT_PLANNER_JOB_OPTIONS).leaseMs;
+  }
+
+  private readonly leaseMs: number;
 
   onApplicationBootstrap(): void {
     this.commands.onChange = (deliveryId) => void this.kick(deliveryId);
@@ -192,7 +211,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
         ),
         [
           this.owner,
-          new Date(now.getTime() + LEASE_MS).toISOString(),
+          new Date(now.getTime() + this.leaseMs).toISOString(),
           deliveryId,
           now.toISOString(),
           this.owner,
@@ -206,7 +225,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
   private renew(em: EntityManager, deliveryId: string): Promise<unknown> {
     return em.query(
       sqlFor(em, 'UPDATE planner_delivery SET job_until = ? WHERE delivery_id = ? AND job_owner = ?'),
-      [new Date(Date.now() + LEASE_MS).toISOString(), deliveryId, this.owner],
+      [new Date(Date.now() + this.leaseMs).toISOString(), deliveryId, this.owner],
     );
   }
 
@@ -659,7 +678,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
           [
             Number(rows[rows.length - 1]!.seq),
             position,
-            new Date(Date.now() + LEASE_MS).toISOString(),
+            new Date(Date.now() + this.leaseMs).toISOString(),
             deliveryId,
           ],
         );

@@ -1,7 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { Audiences } from './audiences';
 import { PlannerCommands } from './planner-commands';
-import { PlannerJobs } from './planner-jobs';
+import { PLANNER_JOB_OPTIONS, PlannerJobs, type PlannerJobOptions } from './planner-jobs';
 import { PlannerConsumer } from './planner.consumer';
 import {
   AddressController,
@@ -21,4 +21,9 @@ import {
   providers: [PlannerCommands, PlannerJobs, Audiences],
   exports: [PlannerCommands, PlannerJobs, Audiences],
 })
-export class PlanningModule {}
+export class PlanningModule {
+  /** The planner with its job settings (the bare module uses the defaults). */
+  static register(options: PlannerJobOptions): DynamicModule {
+    return { module: PlanningModule, providers: [{ provide: PLANNER_JOB_OPTIONS, useValue: options }] };
+  }
+}
