@@ -15,6 +15,8 @@ export const platformEnvShape = {
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   KAFKA_PARTITIONS: env.int(6, 1, 1024),
   KAFKA_REPLICATION_FACTOR: env.int(1, 1, 16),
+  /** How long consumers remember the events they handled, to drop redeliveries (distributed mode). */
+  INBOX_RETENTION_HOURS: env.int(168, 1, 24 * 365),
   LOG_LEVEL: env.logLevel(),
   POSTWAVE_INSTANCE: z.string().min(1).default(hostname()),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).default('none'),
@@ -63,6 +65,7 @@ export type PlatformMode =
       readonly partitions: number;
       readonly replicationFactor: number;
       readonly topicNamespace: string;
+      readonly inboxRetentionHours: number;
     };
 
 export function platformMode(config: PlatformEnv): PlatformMode {
@@ -74,6 +77,7 @@ export function platformMode(config: PlatformEnv): PlatformMode {
       partitions: config.KAFKA_PARTITIONS,
       replicationFactor: config.KAFKA_REPLICATION_FACTOR,
       topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
+      inboxRetentionHours: config.INBOX_RETENTION_HOURS,
     };
   }
   return { kind: 'embedded', sqlitePath: config.SQLITE_PATH };

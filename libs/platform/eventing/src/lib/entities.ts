@@ -49,7 +49,10 @@ export function eventingEntities(kind: DatabaseKind) {
       columns: {
         groupId: { name: 'group_id', type: 'text', primary: true },
         eventId: { name: 'event_id', type: 'text', primary: true },
+        /** When the group handled it: entries older than the inbox retention are pruned. */
+        processedAt: { name: 'processed_at', type: 'text', nullable: true },
       },
+      indices: [{ name: 'processed_event_at', columns: ['processedAt'] }],
     }),
   ];
 }

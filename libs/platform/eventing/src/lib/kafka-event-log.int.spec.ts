@@ -172,4 +172,18 @@ describe('Kafka event log (outbox on PostgreSQL, consumer groups on Kafka)', () 
     await until('the follow-up event to arrive', () => followUps.length === 1);
     expect(followUps).toEqual(['follow-d9']);
   });
+
+  it('forgets handled events once they are older than the inbox retention, keeping recent ones', async () => {
+    const count = async () =>
+      Number(
+        (
+          (await db.read((em) => em.query('SELECT COUNT(*) AS n FROM processed_event'))) as { n: string }[]
+        )[0]!.n,
+      );
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    expect(await log.pruneInbox()).toBe(0);
+    expect(await log.pruneInbox(Date.now() + 8 * 24 * 3_600_000)).toBe(before);
+    expect(await count()).toBe(0);
+  });
 });

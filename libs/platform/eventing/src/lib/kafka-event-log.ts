@@ -6,7 +6,7 @@ import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer } 
 import type { EntityManager } from 'typeorm';
 import { topicFor } from './embedded-event-log';
 import type { ConsumedEvent, EventLog, SubscribeOptions, Subscription } from './event-log.port';
-import { firstDelivery } from './inbox';
+import { firstDelivery, pruneInbox } from './inbox';
 import { fromKafkaMessage } from './kafka-codec';
 import { OutboxRelay } from './outbox-relay';
 import { decodeStored } from './stored-envelope';
@@ -18,7 +18,11 @@ export interface KafkaOptions {
   readonly replicationFactor: number;
   /** Prefix of the physical topic names; the contracts' names stay the logical ones. */
   readonly topicNamespace: string;
+  /** Inbox entries older than this are pruned (hourly). */
+  readonly inboxRetentionMs?: number;
 }
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * Distributed mode: events are written to the PostgreSQL outbox inside business transactions and
@@ -31,6 +35,7 @@ export class KafkaEventLog implements EventLog {
   private producer: Producer | null = null;
   private relay: OutboxRelay | null = null;
   private readonly consumers = new Set<Consumer>();
+  private pruner: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Database,
@@ -57,6 +62,21 @@ export class KafkaEventLog implements EventLog {
     await this.producer.connect();
     this.relay = new OutboxRelay(this.db, this.producer, this.logger, (topic) => this.physical(topic));
     this.relay.start();
+    this.pruner = setInterval(() => void this.pruneInbox(), PRUNE_EVERY_MS);
+    this.pruner.unref();
+  }
+
+  /** Forgets handled events older than the inbox retention (every replica may run it: deletes are idempotent). */
+  async pruneInbox(now = Date.now()): Promise<number> {
+    const retention = this.options.inboxRetentionMs ?? 7 * 24 * PRUNE_EVERY_MS;
+    try {
+      const pruned = await pruneInbox(this.db, new Date(now - retention));
+      if (pruned > 0) this.logger.info({ pruned }, 'inbox entries pruned');
+      return pruned;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'inbox pruning failed; retrying next hour');
+      return 0;
+    }
   }
 
   async appendIn(em: EntityManager, envelopes: readonly Envelope[]): Promise<void> {
@@ -137,6 +157,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   async stop(): Promise<void> {
+    if (this.pruner) clearInterval(this.pruner);
     await Promise.all([...this.consumers].map((consumer) => consumer.disconnect()));
     this.consumers.clear();
     await this.relay?.stop();
