@@ -6,3 +6,4 @@ export * from './lib/inbound-listener';
 export * from './lib/bounce-config';
 export * from './lib/unsubscribes';
 export * from './lib/bounce.openapi';
+export * from './lib/unsubscribe.controller';

@@ -6,3 +6,4 @@ export * from './lib/audiences';
 export * from './lib/planner-jobs';
 export * from './lib/planner-store';
 export * from './lib/planner.openapi';
+export * from './lib/planner.controller';

@@ -6,3 +6,4 @@ export * from './lib/sending.entities';
 export * from './lib/sending.module';
 export * from './lib/mta-config';
 export * from './lib/sending.openapi';
+export * from './lib/mta.controller';

@@ -15,35 +15,28 @@ import {
 } from '@postwave/contracts';
 import { buildOpenApi, type ApiOperation } from '@postwave/platform/runtime';
 import type { z } from 'zod';
-/* eslint-disable @nx/enforce-module-boundaries -- the embedded app serves all four features from one
-   document, so this spec checks them together against the code */
-import { BounceModule } from '@postwave/bounce/feature';
-import { FeedbackModule } from '@postwave/feedback/feature';
-import { SendingModule } from '@postwave/sending/feature';
-import { BOUNCE_OPERATIONS, UnsubscribedSchema } from '../../../../bounce/feature/src/lib/bounce.openapi';
-import type { UnsubscribeController } from '../../../../bounce/feature/src/lib/unsubscribe.controller';
-import { FeedbackController } from '../../../../feedback/feature/src/lib/feedback.controller';
+// The embedded app serves all four features from one document, so this spec checks them together.
+import {
+  BOUNCE_OPERATIONS,
+  BounceModule,
+  UnsubscribedSchema,
+  type UnsubscribeController,
+} from '@postwave/bounce/feature';
 import {
   DeliveryDetailSchema,
   DeliverySummarySchema,
   FEEDBACK_OPERATIONS,
+  FeedbackController,
+  FeedbackModule,
   MessageLogSchema,
   MessageQuerySchema,
   RebuildReportSchema,
   UnqualifiedReplySchema,
-} from '../../../../feedback/feature/src/lib/feedback.openapi';
-import type { MtaController } from '../../../../sending/feature/src/lib/mta.controller';
-import { MtaReportSchema, SENDING_OPERATIONS } from '../../../../sending/feature/src/lib/sending.openapi';
-/* eslint-enable @nx/enforce-module-boundaries */
-import type { CommandOutcome } from './planner-commands';
+} from '@postwave/feedback/feature';
 import {
   AddressController,
-  AudienceController,
-  PlannerController,
-  type TypologyController,
-} from './planner.controller';
-import {
   AddressStatusSchema,
+  AudienceController,
   AudienceMemberSchema,
   AudienceSummarySchema,
   CommandAcceptedSchema,
@@ -54,10 +47,19 @@ import {
   ImportReportSchema,
   MemberQuerySchema,
   PLANNER_OPERATIONS,
+  PlannerController,
+  PlanningModule,
   RecipientQuerySchema,
   RecipientSchema,
-} from './planner.openapi';
-import { PlanningModule } from './planning.module';
+  type CommandOutcome,
+  type TypologyController,
+} from '@postwave/planning/feature';
+import {
+  MtaReportSchema,
+  SENDING_OPERATIONS,
+  SendingModule,
+  type MtaController,
+} from '@postwave/sending/feature';
 
 const OPERATIONS: readonly ApiOperation[] = [
   ...PLANNER_OPERATIONS,
