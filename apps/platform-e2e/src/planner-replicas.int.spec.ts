@@ -25,7 +25,7 @@ describe('delivery planner replicas sharing PostgreSQL', () => {
   const services: ServiceProcess[] = [];
   let replicaA: string;
   let replicaB: string;
-  let processA: ServiceProcess;
+  const processes = new Map<string, ServiceProcess>();
   let pg: Client;
 
   beforeAll(async () => {
@@ -53,8 +53,9 @@ describe('delivery planner replicas sharing PostgreSQL', () => {
         instance,
       );
     const a = start(portA, 'planner-a');
-    processA = a;
+    processes.set('planner-a', a);
     const b = start(portB, 'planner-b');
+    processes.set('planner-b', b);
     services.push(a, b);
     replicaA = `http://127.0.0.1:${portA}`;
     replicaB = `http://127.0.0.1:${portB}`;
@@ -142,7 +143,10 @@ describe('delivery planner replicas sharing PostgreSQL', () => {
       60_000,
       20,
     );
-    await processA.kill();
+    // job_owner names the instance holding the job: whichever replica that is, it dies.
+    const holder = processes.get(atCrash.owner?.split(':')[0] ?? '');
+    expect(holder).toBeDefined();
+    await holder!.kill();
     const { emitted } = (await progress())!;
 
     await waitFor(

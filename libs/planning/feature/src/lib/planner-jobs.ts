@@ -14,7 +14,7 @@ import {
   type FailureReason,
   type Finding,
 } from '@postwave/contracts';
-import { DATABASE, LOGGER } from '@postwave/platform/eventing';
+import { DATABASE, INSTANCE, LOGGER } from '@postwave/platform/eventing';
 import type { Logger } from '@postwave/platform/observability';
 import { sqlFor, type Database } from '@postwave/platform/persistence';
 import {
@@ -101,7 +101,8 @@ const HOUR_MS = 3_600_000;
  */
 @Injectable()
 export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly owner = `planner-${randomUUID().slice(0, 8)}`;
+  /** Who holds a job, as job_owner shows it: the instance (pod) name and this process. */
+  private readonly owner: string;
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
   private readonly running = new Map<string, Promise<void>>();
@@ -112,8 +113,10 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(PlannerCommands) private readonly commands: PlannerCommands,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(PLANNER_JOB_OPTIONS) options: PlannerJobOptions | null = null,
+    @Optional() @Inject(INSTANCE) instance: string | null = null,
   ) {
     this.leaseMs = (options ?? DEFAULT_PLANNER_JOB_OPTIONS).leaseMs;
+    this.owner = `${instance ?? 'planner'}:${randomUUID().slice(0, 8)}`;
   }
 
   private readonly leaseMs: number;
