@@ -9,3 +9,4 @@ export * from './lib/recipient-screen';
 export * from './lib/typology-checks';
 export * from './lib/wave-plan';
 export * from './lib/fingerprint-set';
+export * from './lib/analysis-report';

@@ -1,18 +1,11 @@
 import { Controller, Get, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { MessageStatus } from '@postwave/contracts';
 import type { MessageLog } from '@postwave/feedback/domain';
 import { DATABASE } from '@postwave/platform/eventing';
 import type { Database } from '@postwave/platform/persistence';
 import { parseOrThrow } from '@postwave/contracts';
-import { z } from 'zod';
 import { deliverySummary, FeedbackProjection, messageView } from './feedback-projection';
+import { MessageQuerySchema } from './feedback.openapi';
 import type { DeliveryRow } from './feedback.entities';
-
-const MessageQuery = z.object({
-  status: MessageStatus.optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  offset: z.coerce.number().int().min(0).default(0),
-});
 
 const notFound = (field: string, value: string) =>
   new NotFoundException({ error: `${field}: not found (got ${JSON.stringify(value)})`, field, value });
@@ -44,7 +37,7 @@ export class FeedbackController {
 
   @Get('deliveries/:deliveryId/messages')
   async messages(@Param('deliveryId') deliveryId: string, @Query() query: Record<string, string>) {
-    const { status, limit, offset } = parseOrThrow(MessageQuery, query, 'query');
+    const { status, limit, offset } = parseOrThrow(MessageQuerySchema, query, 'query');
     const rows = await this.db.read((em) =>
       em.find<MessageLog>('FeedbackMessageLog', {
         where: { deliveryId, ...(status ? { status } : {}) },

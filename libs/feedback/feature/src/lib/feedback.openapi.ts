@@ -76,8 +76,7 @@ export const RebuildReportSchema = z
   .object({ replayed: count.describe('Events replayed') })
   .meta({ id: 'RebuildReport' });
 
-// Repeats the controller's query schema (which it does not export); the spec runs the controller
-// on the same inputs to prove both accept and refuse alike.
+// The controller validates the query with this schema; the document shows it.
 export const MessageQuerySchema = z.object({
   status: MessageStatus.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),

@@ -69,3 +69,18 @@ export const EDITABLE: readonly DeliveryStatus[] = [
   'PendingConfirmation',
   'Failed',
 ];
+
+/** When the scheduler must look at a delivery next, from its state. */
+export function nextDueAt(delivery: Delivery): string | null {
+  switch (delivery.status) {
+    case 'TargetingPending':
+      return delivery.contactAt ?? null;
+    case 'Pending':
+      return delivery.startAt ?? null;
+    case 'InProgress':
+    case 'Paused':
+      return delivery.validUntil ?? null;
+    default:
+      return null;
+  }
+}

@@ -91,6 +91,15 @@ export type Decision =
 
 const HOUR_MS = 3_600_000;
 
+/** The answer to any command about a delivery that does not exist. */
+export const noSuchDelivery = (deliveryId: string): Rejection => ({
+  ok: false,
+  code: 'not-found',
+  reason: 'no such delivery',
+  field: 'deliveryId',
+  value: deliveryId,
+});
+
 /** Pure planner logic: given the current state and a command, the facts to record and the next state. */
 export function decide(state: DeliveryState, command: PlannerCommand): Decision {
   if (command.kind === 'create') return create(state, command);
@@ -98,14 +107,7 @@ export function decide(state: DeliveryState, command: PlannerCommand): Decision 
     command.kind === 'update' || command.kind === 'schedule' || command.kind === 'proof'
       ? command.data.deliveryId
       : command.deliveryId;
-  if (!state)
-    return {
-      ok: false,
-      code: 'not-found',
-      reason: 'no such delivery',
-      field: 'deliveryId',
-      value: deliveryId,
-    };
+  if (!state) return noSuchDelivery(deliveryId);
   switch (command.kind) {
     case 'update':
       return update(state, command.data, command.now);

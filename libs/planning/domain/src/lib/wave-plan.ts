@@ -85,6 +85,20 @@ function lay(rows: readonly { offsetMs: number; size: number }[]): Wave[] {
   return waves;
 }
 
+/** A count, or a percentage of `total` rounded up: the size of a share such as a control group. */
+export function shareOf(size: WaveSize, total: number): number {
+  const parsed = parseSize(size, 'size', true);
+  if (isFailure(parsed)) throw new RangeError(parsed.error);
+  return 'count' in parsed ? parsed.count : Math.max(0, Math.ceil((total * parsed.percent) / 100 - EPSILON));
+}
+
+/** The waves of a plan as the analysis report keeps it (offset in hours, size), with first positions. */
+export function wavesFromReport(
+  rows: readonly { readonly offsetHours: number; readonly size: number }[],
+): Wave[] {
+  return lay(rows.map((row) => ({ offsetMs: row.offsetHours * HOUR_MS, size: row.size })));
+}
+
 export function planWaves(total: number, spec: WaveSpec | undefined): WavePlanResult {
   if (!Number.isSafeInteger(total) || total < 0)
     return fail('total', total, 'must be a non-negative integer');

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ContractViolation } from '@postwave/contracts';
 import { DATABASE, LOGGER } from '@postwave/platform/eventing';
 import type { Logger } from '@postwave/platform/observability';
-import { sqlFor, type Database } from '@postwave/platform/persistence';
+import { insertMany, sqlFor, type Database } from '@postwave/platform/persistence';
 import {
   AudienceParser,
   FingerprintSet,
@@ -13,7 +13,6 @@ import {
 import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { EntityManager } from 'typeorm';
-import { insertMany } from './planner-store';
 
 export interface ImportOptions {
   readonly format: AudienceFormat;

@@ -4,8 +4,6 @@ import {
   DEFAULT_TYPOLOGY,
   normalizeAddress,
   parseCommand,
-  parseOrThrow,
-  Typology,
   type DeliveryCommand,
   type Fact,
   type FailureReason,
@@ -13,17 +11,16 @@ import {
 } from '@postwave/contracts';
 import { DATABASE, EVENT_LOG, EnvelopeFactory, LOGGER, type EventLog } from '@postwave/platform/eventing';
 import { linkTo, SpanKind, traceparentOf, withSpan, type Logger } from '@postwave/platform/observability';
-import { sqlFor, type Database } from '@postwave/platform/persistence';
+import { insertMany, sqlFor, type Database } from '@postwave/platform/persistence';
 import {
-  compileTypology,
   decide,
-  type CompiledTypology,
+  noSuchDelivery,
   type Decision,
   type Delivery,
   type PlannerCommand,
 } from '@postwave/planning/domain';
 import type { EntityManager } from 'typeorm';
-import { blockedReasons, insertMany, loadDelivery, saveDelivery } from './planner-store';
+import { blockedReasons, loadCompiledTypology, loadDelivery, saveDelivery } from './planner-store';
 
 export interface IncomingCommand {
   readonly commandId: string;
@@ -130,14 +127,7 @@ export class PlannerCommands {
     command: (state: Delivery) => PlannerCommand,
   ): Promise<Decision> {
     const state = await loadDelivery(em, deliveryId);
-    if (!state)
-      return {
-        ok: false,
-        code: 'not-found',
-        reason: 'no such delivery',
-        field: 'deliveryId',
-        value: deliveryId,
-      };
+    if (!state) return noSuchDelivery(deliveryId);
     const decision = decide(state, command(state));
     if (!decision.ok || (decision.facts.length === 0 && decision.state === state)) return decision;
     await saveDelivery(em, decision.state);
@@ -246,7 +236,10 @@ export class PlannerCommands {
           kind: 'proof',
           data: command.data,
           now,
-          typology: await loadTypology(em, state?.settings.typology ?? 'default'),
+          // Stored typologies compile (they are checked when saved); an unknown one proofs as the default.
+          typology:
+            (await loadCompiledTypology(em, state?.settings.typology ?? DEFAULT_TYPOLOGY.name)) ??
+            (await loadCompiledTypology(em, DEFAULT_TYPOLOGY.name))!,
         };
       case 'postwave.command.analyze-delivery.v1':
       case 'postwave.command.confirm-delivery.v1':
@@ -280,24 +273,6 @@ export class PlannerCommands {
     await this.eventLog.appendIn(em, this.envelopes.wrap(facts, causation));
     return outcome;
   }
-}
-
-/** A stored typology, or the built-in default; an unknown name is reported by the analysis. */
-export async function loadTypologyDefinition(em: EntityManager, name: string): Promise<Typology | null> {
-  const [row] = (await em.query(sqlFor(em, 'SELECT definition FROM planner_typology WHERE name = ?'), [
-    name,
-  ])) as { definition: string }[];
-  if (row) return parseOrThrow(Typology, JSON.parse(row.definition), 'typology');
-  return name === DEFAULT_TYPOLOGY.name ? DEFAULT_TYPOLOGY : null;
-}
-
-async function loadTypology(em: EntityManager, name: string): Promise<CompiledTypology> {
-  const definition = (await loadTypologyDefinition(em, name)) ?? DEFAULT_TYPOLOGY;
-  const compiled = compileTypology(definition);
-  if (compiled.ok) return compiled.compiled;
-  const fallback = compileTypology(DEFAULT_TYPOLOGY);
-  if (!fallback.ok) throw new Error(`the built-in typology does not compile: ${fallback.error}`);
-  return fallback.compiled;
 }
 
 async function storeInline(em: EntityManager, deliveryId: string, recipients: readonly InlineRecipient[]) {

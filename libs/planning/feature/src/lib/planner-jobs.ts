@@ -16,38 +16,39 @@ import {
 } from '@postwave/contracts';
 import { DATABASE, INSTANCE, LOGGER } from '@postwave/platform/eventing';
 import type { Logger } from '@postwave/platform/observability';
-import { sqlFor, type Database } from '@postwave/platform/persistence';
+import { insertMany, sqlFor, type Database } from '@postwave/platform/persistence';
 import {
   capacityCheck,
+  concludeAnalysis,
+  failedAnalysis,
   compileExpression,
   compileTypology,
   contentFindings,
   canceledFact,
   excludedFact,
-  lastWaveOffsetMs,
   FingerprintSet,
   position,
   rankFor,
   rankSeed,
   runPrefix,
-  planWaves,
+  shareOf,
+  wavesFromReport,
   plannedFact,
   RecipientScreen,
-  targetFindings,
   waveIndexOf,
   type AnalysedRecipient,
   type Delivery,
-  type Wave,
 } from '@postwave/planning/domain';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { loadTypologyDefinition, PlannerCommands } from './planner-commands';
+import { PlannerCommands } from './planner-commands';
 import {
   addressStatusCount,
   addStatuses,
   allAddressStatuses,
   blockedReasons,
-  insertMany,
+  loadCompiledTypology,
+  loadTypologyDefinition,
   loadDelivery,
   recentMessages,
   sourcePage,
@@ -255,10 +256,10 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
     if (!compiledTypology.ok) {
       await this.complete(
         delivery,
-        errorReport(
+        failedAnalysis(
           settings.typology,
           `typology ${compiledTypology.field}: ${compiledTypology.error}`,
-          started,
+          (Date.now() - started) / 1000,
         ),
       );
       return;
@@ -269,7 +270,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
     if (filter && !filter.ok) {
       await this.complete(
         delivery,
-        errorReport(settings.typology, `target.filter: ${filter.error}`, started),
+        failedAnalysis(settings.typology, `target.filter: ${filter.error}`, (Date.now() - started) / 1000),
       );
       return;
     }
@@ -282,10 +283,10 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       if ((exists as unknown[]).length === 0) {
         await this.complete(
           delivery,
-          errorReport(
+          failedAnalysis(
             settings.typology,
             `audience ${JSON.stringify(source.audience)} does not exist`,
-            started,
+            (Date.now() - started) / 1000,
           ),
         );
         return;
@@ -412,7 +413,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       eligible = settings.target.limit;
     }
     if (settings.target.controlGroup) {
-      const size = sizeOf(settings.target.controlGroup.size, eligible);
+      const size = shareOf(settings.target.controlGroup.size, eligible);
       if (size > 0) await this.cut(delivery, Math.min(size, eligible), 'ControlAddress', null, 'ASC');
       eligible -= Math.min(size, eligible);
     }
@@ -441,41 +442,18 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       eligible = capacity.allowed;
     }
 
-    const waves = planWaves(eligible, settings.waves);
-    if (!waves.ok)
-      findings.push({ rule: 'wave-plan', level: 'error', phase: 'end-of-targeting', message: waves.error });
-    const plan = waves.ok ? waves.waves : [];
-    const exclusionsByReason = await this.exclusionCounts(deliveryId);
-    const excludedCount = Object.values(exclusionsByReason).reduce((a, b) => a + b, 0);
-    findings.push(
-      ...targetFindings(typology, {
+    await this.complete(
+      delivery,
+      concludeAnalysis({
+        settings,
+        typology,
         targeted,
         toDeliver: eligible,
-        excluded: excludedCount,
-        validityHours: settings.validityHours,
-        waves: plan.length,
-        lastWaveOffsetHours: lastWaveOffsetMs(plan) / HOUR_MS,
-        attachments: settings.content.attachments?.length ?? 0,
+        exclusionsByReason: await this.exclusionCounts(deliveryId),
+        findings,
+        durationSeconds: (Date.now() - started) / 1000,
       }),
     );
-    if (eligible === 0)
-      findings.push({
-        rule: 'empty-target',
-        level: 'error',
-        phase: 'end-of-analysis',
-        message: 'no recipient left to deliver to',
-      });
-    await this.complete(delivery, {
-      targeted,
-      toDeliver: eligible,
-      excluded: excludedCount,
-      exclusionsByReason,
-      findings,
-      blocking: findings.some((f) => f.level === 'error'),
-      typology: settings.typology,
-      waves: plan.map((w) => ({ index: w.index, offsetHours: w.offsetMs / HOUR_MS, size: w.size })),
-      durationSeconds: (Date.now() - started) / 1000,
-    });
   }
 
   private countKept(deliveryId: string): Promise<number> {
@@ -582,10 +560,7 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
     const startAt = Date.parse(delivery.startAt ?? new Date().toISOString());
     const validUntil =
       delivery.validUntil ?? new Date(startAt + delivery.settings.validityHours * HOUR_MS).toISOString();
-    const plan: Wave[] = (delivery.report?.waves ?? []).reduce<Wave[]>((waves, w) => {
-      const first = waves.length ? waves[waves.length - 1]!.first + waves[waves.length - 1]!.size : 0;
-      return [...waves, { index: w.index, offsetMs: w.offsetHours * HOUR_MS, size: w.size, first }];
-    }, []);
+    const plan = wavesFromReport(delivery.report?.waves ?? []);
     const confirmedAt = Date.parse(delivery.confirmedAt ?? new Date().toISOString());
     // Planned messages carry only the attributes the templates read (all of them when the templates
     // read nested paths): events stay small, and the profile's other columns stay in the planner.
@@ -599,9 +574,8 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
       return kept;
     };
     // Deliveries under a pressure rule leave a contact per recipient, which later pressure rules count.
-    const definition = await this.db.read((em) => loadTypologyDefinition(em, delivery.settings.typology));
-    const typology = definition ? compileTypology(definition) : null;
-    const recordContacts = typology?.ok === true && typology.compiled.pressure !== null;
+    const typology = await this.db.read((em) => loadCompiledTypology(em, delivery.settings.typology));
+    const recordContacts = (typology?.pressure ?? null) !== null;
     const contactAt = new Date(startAt).toISOString();
     const timer = new PhaseTimer();
     let emitted = 0;
@@ -718,23 +692,7 @@ const RECIPIENT_COLUMNS = [
   'rank',
 ] as const;
 
-function errorReport(typology: string, message: string, started: number): AnalysisReport {
-  return {
-    targeted: 0,
-    toDeliver: 0,
-    excluded: 0,
-    exclusionsByReason: {},
-    findings: [{ rule: 'target', level: 'error', phase: 'start-of-targeting', message }],
-    blocking: true,
-    typology,
-    durationSeconds: (Date.now() - started) / 1000,
-  };
-}
-
 /** A stable pseudo-random rank from the message id (itself a hash): no RNG state to persist. */
-
-const sizeOf = (size: number | `${number}%`, of: number) =>
-  typeof size === 'number' ? size : Math.ceil((parseFloat(size) / 100) * of - 1e-9);
 
 const startOfDay = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 

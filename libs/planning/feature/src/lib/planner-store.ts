@@ -1,65 +1,14 @@
-import type { FailureReason } from '@postwave/contracts';
+import { DEFAULT_TYPOLOGY, parseOrThrow, Typology, type FailureReason } from '@postwave/contracts';
 import type { Attributes } from '@postwave/content';
 import { sqlFor } from '@postwave/platform/persistence';
-import type { Delivery } from '@postwave/planning/domain';
+import { compileTypology, nextDueAt, type CompiledTypology, type Delivery } from '@postwave/planning/domain';
 import type { EntityManager } from 'typeorm';
-
-/** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
-const INSERT_ROWS = 400;
-
-/** Statement texts by table, columns, row count and dialect: the same few are built once. */
-const insertTexts = new Map<string, string>();
-
-/** Multi-row inserts with plain SQL: the import and the analysis write millions of rows. */
-export async function insertMany(
-  em: EntityManager,
-  table: string,
-  columns: readonly string[],
-  rows: readonly (readonly unknown[])[],
-  suffix = '',
-): Promise<void> {
-  const width = columns.length;
-  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-    const count = Math.min(INSERT_ROWS, rows.length - i);
-    const key = `${em.connection.options.type}|${table}|${columns.join(',')}|${count}|${suffix}`;
-    let text = insertTexts.get(key);
-    if (text === undefined) {
-      const tuple = `(${columns.map(() => '?').join(', ')})`;
-      text = sqlFor(
-        em,
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(count).fill(tuple).join(', ')} ${suffix}`,
-      );
-      insertTexts.set(key, text);
-    }
-    const params = new Array<unknown>(count * width);
-    for (let r = 0; r < count; r++) {
-      const row = rows[i + r]!;
-      for (let c = 0; c < width; c++) params[r * width + c] = row[c];
-    }
-    await em.query(text, params);
-  }
-}
 
 export async function loadDelivery(em: EntityManager, deliveryId: string): Promise<Delivery | null> {
   const [row] = (await em.query(sqlFor(em, 'SELECT state FROM planner_delivery WHERE delivery_id = ?'), [
     deliveryId,
   ])) as { state: string }[];
   return row ? (JSON.parse(row.state) as Delivery) : null;
-}
-
-/** When the scheduler must look at a delivery next, from its state. */
-export function dueAtOf(delivery: Delivery): string | null {
-  switch (delivery.status) {
-    case 'TargetingPending':
-      return delivery.contactAt ?? null;
-    case 'Pending':
-      return delivery.startAt ?? null;
-    case 'InProgress':
-    case 'Paused':
-      return delivery.validUntil ?? null;
-    default:
-      return null;
-  }
 }
 
 export async function saveDelivery(em: EntityManager, delivery: Delivery): Promise<void> {
@@ -75,7 +24,7 @@ export async function saveDelivery(em: EntityManager, delivery: Delivery): Promi
       delivery.deliveryId,
       delivery.status,
       JSON.stringify(delivery),
-      dueAtOf(delivery),
+      nextDueAt(delivery),
       delivery.settings.typology,
       delivery.startAt ?? null,
       delivery.messageCount ?? null,
@@ -227,4 +176,23 @@ export async function typologyVolume(
     [typology, deliveryId, from, to],
   )) as { n: number | string }[];
   return Number(row?.n ?? 0);
+}
+
+/** A stored typology, or the built-in default by its name; null for an unknown name. */
+export async function loadTypologyDefinition(em: EntityManager, name: string): Promise<Typology | null> {
+  const [row] = (await em.query(sqlFor(em, 'SELECT definition FROM planner_typology WHERE name = ?'), [
+    name,
+  ])) as { definition: string }[];
+  if (row) return parseOrThrow(Typology, JSON.parse(row.definition), 'typology');
+  return name === DEFAULT_TYPOLOGY.name ? DEFAULT_TYPOLOGY : null;
+}
+
+/** A typology ready to apply; null when there is none of that name or it no longer compiles. */
+export async function loadCompiledTypology(
+  em: EntityManager,
+  name: string,
+): Promise<CompiledTypology | null> {
+  const definition = await loadTypologyDefinition(em, name);
+  const compiled = definition ? compileTypology(definition) : null;
+  return compiled?.ok ? compiled.compiled : null;
 }

@@ -18,7 +18,6 @@ import {
 import {
   AddressConsentChangedV1,
   ContractViolation,
-  FailureReason,
   Id,
   normalizeAddress,
   parseOrThrow,
@@ -29,10 +28,16 @@ import { sqlFor, type Database } from '@postwave/platform/persistence';
 import { compileTypology } from '@postwave/planning/domain';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { z } from 'zod';
 import { Audiences } from './audiences';
-import { loadTypologyDefinition, PlannerCommands, viewOf, type CommandOutcome } from './planner-commands';
+import { PlannerCommands, viewOf, type CommandOutcome } from './planner-commands';
+import { loadTypologyDefinition } from './planner-store';
 import { PlannerJobs } from './planner-jobs';
+import {
+  ConsentBodySchema,
+  ImportQuerySchema,
+  MemberQuerySchema,
+  RecipientQuerySchema,
+} from './planner.openapi';
 import { applyConsent } from './planner.consumer';
 
 const HTTP_STATUS = { invalid: 400, 'not-found': 404, conflict: 409 } as const;
@@ -192,7 +197,7 @@ export class PlannerController {
   /** The analysis log: each targeted recipient, kept or excluded with its reason. */
   @Get(':deliveryId/recipients')
   async recipients(@Param('deliveryId') deliveryId: string, @Query() query: Record<string, string>) {
-    const { reason, kept, limit, offset } = parseOrThrow(RecipientQuery, query, 'query');
+    const { reason, kept, limit, offset } = parseOrThrow(RecipientQuerySchema, query, 'query');
     const filter = kept === 'true' ? ' AND reason IS NULL' : reason ? ' AND reason = ?' : '';
     const rows = (await this.db.read((em) =>
       em.query(
@@ -245,26 +250,6 @@ export class PlannerController {
   }
 }
 
-const RecipientQuery = z.object({
-  reason: FailureReason.optional(),
-  kept: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-
-const ImportQuery = z.object({
-  format: z.enum(['csv', 'ndjson']).optional(),
-  onError: z.enum(['skip', 'reject']).default('reject'),
-  mode: z.enum(['merge', 'replace']).default('merge'),
-  addressField: z.string().min(1).max(100).optional(),
-  delimiter: z.string().length(1).optional(),
-});
-
-const MemberQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-
 /** Audiences: streamed imports from CSV or NDJSON, listing, members, removal. */
 @Controller('v1/audiences')
 export class AudienceController {
@@ -282,7 +267,7 @@ export class AudienceController {
 
   @Get(':name/members')
   async members(@Param('name') name: string, @Query() query: Record<string, string>) {
-    const { limit, offset } = parseOrThrow(MemberQuery, query, 'query');
+    const { limit, offset } = parseOrThrow(MemberQuerySchema, query, 'query');
     return (await this.audiences.members(name, offset, limit)) ?? raise(notFound('name', name));
   }
 
@@ -305,7 +290,7 @@ export class AudienceController {
     @Headers('content-type') contentType?: string,
   ) {
     parseOrThrow(Id, name, 'name');
-    const options = parseOrThrow(ImportQuery, query, 'query');
+    const options = parseOrThrow(ImportQuerySchema, query, 'query');
     const format = options.format ?? formatOf(contentType);
     if (!format)
       throw new ContractViolation(
@@ -402,12 +387,6 @@ export class TypologyController {
   }
 }
 
-const ConsentBody = z.object({
-  status: z.enum(['unsubscribed', 'denylisted', 'allowed']),
-  audience: Id.optional(),
-  reason: z.string().max(500).optional(),
-});
-
 /** The planner's view of an address (fed by address events), and consent changes recorded here. */
 @Controller('v1/addresses')
 export class AddressController {
@@ -429,7 +408,7 @@ export class AddressController {
   async consent(@Param('address') address: string, @Body() body: Record<string, unknown> | undefined) {
     const checked = normalizeAddress(address);
     if (!checked.ok) throw new ContractViolation('address', address, 'not a valid email address');
-    const consent = parseOrThrow(ConsentBody, body ?? {}, 'body');
+    const consent = parseOrThrow(ConsentBodySchema, body ?? {}, 'body');
     const data = parseOrThrow(
       AddressConsentChangedV1,
       { address: checked.address, ...consent, at: new Date().toISOString() },

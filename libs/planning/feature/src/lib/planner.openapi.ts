@@ -156,8 +156,7 @@ export const AddressStatusSchema = z
   })
   .meta({ id: 'AddressStatus' });
 
-// The query and consent schemas below repeat the controller's (which it does not export); the
-// spec runs the controller on the same inputs to prove they accept and refuse alike.
+// The query and consent schemas: the controller validates with these, the document shows them.
 
 export const RecipientQuerySchema = z.object({
   reason: FailureReason.optional(),

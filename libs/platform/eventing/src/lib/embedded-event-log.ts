@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isCommandType, isEventType, topicOf, type Envelope, type Topic } from '@postwave/contracts';
-import type { Database } from '@postwave/platform/persistence';
+import { insertMany, type Database } from '@postwave/platform/persistence';
 import type { Logger } from '@postwave/platform/observability';
 import type { EntityManager } from 'typeorm';
 import { decodeStored, type Decoded } from './stored-envelope';
@@ -44,19 +44,20 @@ export class EmbeddedEventLog implements EventLog {
   async appendIn(em: EntityManager, envelopes: readonly Envelope[]): Promise<void> {
     if (envelopes.length === 0) return;
     // Constant SQL per chunk size: better-sqlite3 reuses the prepared statement.
-    for (let i = 0; i < envelopes.length; i += INSERT_CHUNK) {
-      const count = Math.min(INSERT_CHUNK, envelopes.length - i);
-      const params = new Array<unknown>(count * 5);
-      for (let j = 0; j < count; j++) {
-        const envelope = envelopes[i + j]!;
-        params[j * 5] = topicFor(envelope);
-        params[j * 5 + 1] = envelope.subject;
-        params[j * 5 + 2] = envelope.id;
-        params[j * 5 + 3] = envelope.type;
-        params[j * 5 + 4] = JSON.stringify(envelope);
-      }
-      await em.query(insertText(count), params);
-    }
+    await insertMany(
+      em,
+      'event_log',
+      ['topic', '"key"', 'event_id', 'type', 'envelope'],
+      envelopes.map((envelope) => [
+        topicFor(envelope),
+        envelope.subject,
+        envelope.id,
+        envelope.type,
+        JSON.stringify(envelope),
+      ]),
+      '',
+      INSERT_CHUNK,
+    );
     // Wake pollers once the caller's transaction has had a chance to commit.
     this.wakeSoon();
   }
@@ -280,16 +281,4 @@ export function topicFor(envelope: Envelope): Topic {
   if (!isEventType(envelope.type) && !isCommandType(envelope.type))
     throw new Error(`cannot append unknown event type ${envelope.type}`);
   return topicOf(envelope.type);
-}
-
-const insertTexts = new Map<number, string>();
-
-/** The INSERT for `count` events, built once per count. */
-function insertText(count: number): string {
-  let text = insertTexts.get(count);
-  if (text === undefined) {
-    text = `INSERT INTO event_log (topic, "key", event_id, type, envelope) VALUES ${Array(count).fill('(?, ?, ?, ?, ?)').join(', ')}`;
-    insertTexts.set(count, text);
-  }
-  return text;
 }
