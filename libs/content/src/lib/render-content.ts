@@ -1,5 +1,6 @@
 import { Liquid, type Template } from 'liquidjs';
 import type { DeliveryContent } from '@postwave/contracts';
+import { compileFast, type FastRenderer } from './fast-render';
 
 export type Attributes = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -48,12 +49,23 @@ export class CompiledContent {
    * a template reads nested or computed paths: those always render.
    */
   private readonly plainVariables: readonly string[] | null;
+  /** Each part compiled to closures when it stays within the fast renderer's subset. */
+  private readonly fast: {
+    readonly subject: FastRenderer | null;
+    readonly html: FastRenderer | null;
+    readonly text: FastRenderer | null;
+  };
 
   private constructor(
     private readonly subject: Template[],
     private readonly html: Template[] | undefined,
     private readonly text: Template[] | undefined,
   ) {
+    this.fast = {
+      subject: compileFast(liquid, subject),
+      html: html ? compileFast(liquid, html) : null,
+      text: text ? compileFast(liquid, text) : null,
+    };
     const segments = [subject, html, text].flatMap((part) =>
       part ? liquid.globalVariableSegmentsSync(part) : [],
     );
@@ -113,16 +125,28 @@ export class CompiledContent {
   render(attributes: Attributes): RenderResult {
     let part = 'subject';
     try {
-      const subject = liquid.renderSync(this.subject, attributes) as string;
+      const subject = renderPart(this.fast.subject, this.subject, attributes);
       part = 'html';
-      const html = this.html ? (liquid.renderSync(this.html, attributes) as string) : undefined;
+      const html = this.html ? renderPart(this.fast.html, this.html, attributes) : undefined;
       part = 'text';
-      const text = this.text ? (liquid.renderSync(this.text, attributes) as string) : htmlToText(html ?? '');
+      const text = this.text ? renderPart(this.fast.text, this.text, attributes) : htmlToText(html ?? '');
       return { ok: true, content: { subject: subject.replace(/[\r\n]+/g, ' ').trim(), html, text } };
     } catch (error) {
       return { ok: false, part, error: (error as Error).message.split('\n')[0] ?? 'render error' };
     }
   }
+}
+
+/** The fast renderer's output when it can decide, else LiquidJS's (its output or its error). */
+function renderPart(fast: FastRenderer | null, templates: Template[], attributes: Attributes): string {
+  if (fast) {
+    try {
+      return fast(attributes);
+    } catch {
+      // A miss, or a filter's own error: LiquidJS renders again and reports it in its words.
+    }
+  }
+  return liquid.renderSync(templates, attributes) as string;
 }
 
 /** A plain-text alternative for HTML-only content: block elements become line breaks. */
