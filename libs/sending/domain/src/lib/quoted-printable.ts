@@ -13,6 +13,11 @@ const ESCAPE = new Uint8Array(256).map((_, byte) =>
 const WIDTH = 75;
 
 export function encodeQuotedPrintable(text: string): string {
+  return encodeQuotedPrintableBytes(text).toString('latin1');
+}
+
+/** The same encoding as bytes (7-bit), for a message assembled as a Buffer. */
+export function encodeQuotedPrintableBytes(text: string): Buffer {
   const input = Buffer.from(text, 'utf8');
   const length = input.length;
   // Worst case: every byte escaped (3x) plus a soft break (3 bytes) per 25 escapes.
@@ -47,5 +52,5 @@ export function encodeQuotedPrintable(text: string): string {
     } else out[o++] = byte;
     column += width;
   }
-  return out.toString('latin1', 0, o);
+  return out.subarray(0, o);
 }

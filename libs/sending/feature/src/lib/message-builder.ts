@@ -1,9 +1,10 @@
 import { CompiledContent, withReserved, type Attributes } from '@postwave/content';
 import { unsubscribeToken, verpAddress, type DeliveryContent } from '@postwave/contracts';
-import { encodeQuotedPrintable } from '@postwave/sending/domain';
+import { encodeQuotedPrintableBytes } from '@postwave/sending/domain';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { DkimKeyring } from './dkim-keyring';
 import { signDkim } from './dkim-signer';
+import { composeAlternative } from './mime-alternative';
 
 export interface OutgoingMessage {
   readonly messageId: string;
@@ -73,36 +74,55 @@ export class MessageBuilder {
     };
     if (unsubscribeHttps) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
 
-    const composer = new MailComposer({
-      from: content.sender.name
-        ? { name: content.sender.name, address: content.sender.address }
-        : content.sender.address,
-      to: message.address,
-      ...(content.replyTo ? { replyTo: content.replyTo } : {}),
-      subject: `${message.subjectPrefix ?? ''}${rendered.content.subject}`,
-      // With an html part the bodies are encoded here (quoted-printable over bytes) and MailComposer
-      // assembles the alternative; a lone text part is the message's root, so it keeps its headers.
-      ...(rendered.content.html !== undefined
-        ? {
-            text: { raw: qpPart('text/plain', rendered.content.text) },
-            html: { raw: qpPart('text/html', rendered.content.html) },
-          }
-        : { text: rendered.content.text }),
-      messageId: `<${message.messageId}.${this.settings.instance}@${senderDomain}>`,
-      envelope: { from: mailFrom, to: message.address },
-      headers,
-      ...(content.attachments?.length
-        ? {
-            attachments: content.attachments.map((a) => ({
-              filename: a.filename,
-              contentType: a.contentType,
-              content: a.contentBase64,
-              encoding: 'base64',
-            })),
-          }
-        : {}),
-    });
-    const unsigned = await composer.compile().build();
+    const from = content.sender.name
+      ? { name: content.sender.name, address: content.sender.address }
+      : content.sender.address;
+    const subject = `${message.subjectPrefix ?? ''}${rendered.content.subject}`;
+    const messageId = `<${message.messageId}.${this.settings.instance}@${senderDomain}>`;
+    let unsigned: Buffer;
+    if (rendered.content.html !== undefined && !content.attachments?.length) {
+      // The common shape, text and html alternatives: assembled directly, as MailComposer would.
+      unsigned = composeAlternative(
+        {
+          from,
+          to: message.address,
+          ...(content.replyTo ? { replyTo: content.replyTo } : {}),
+          subject,
+          messageId,
+          headers,
+        },
+        [qpPart('text/plain', rendered.content.text), qpPart('text/html', rendered.content.html)],
+      );
+    } else {
+      const composer = new MailComposer({
+        from,
+        to: message.address,
+        ...(content.replyTo ? { replyTo: content.replyTo } : {}),
+        subject,
+        // With an html part the bodies are encoded here (quoted-printable over bytes) and MailComposer
+        // assembles the alternative; a lone text part is the message's root, so it keeps its headers.
+        ...(rendered.content.html !== undefined
+          ? {
+              text: { raw: qpPart('text/plain', rendered.content.text) },
+              html: { raw: qpPart('text/html', rendered.content.html) },
+            }
+          : { text: rendered.content.text }),
+        messageId,
+        envelope: { from: mailFrom, to: message.address },
+        headers,
+        ...(content.attachments?.length
+          ? {
+              attachments: content.attachments.map((a) => ({
+                filename: a.filename,
+                contentType: a.contentType,
+                content: a.contentBase64,
+                encoding: 'base64',
+              })),
+            }
+          : {}),
+      });
+      unsigned = await composer.compile().build();
+    }
     const keys = this.keyring.keysFor(senderDomain);
     if (keys.length === 0) return { ok: true, message: { mailFrom, raw: unsigned } };
     try {
@@ -131,5 +151,12 @@ export class MessageBuilder {
   }
 }
 
+/** One body part with its headers, encoded quoted-printable (7-bit). */
 const qpPart = (contentType: string, body: string) =>
-  `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${encodeQuotedPrintable(body)}`;
+  Buffer.concat([
+    Buffer.from(
+      `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`,
+      'latin1',
+    ),
+    encodeQuotedPrintableBytes(body),
+  ]);

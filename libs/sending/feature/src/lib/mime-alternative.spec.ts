@@ -1,0 +1,81 @@
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { composeAlternative, type AlternativeHeaders } from './mime-alternative';
+
+const part = (type: string, body: string) =>
+  Buffer.from(
+    `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${body}`,
+  );
+
+/** What MailComposer builds for the same fields and raw parts. */
+function composed(fields: AlternativeHeaders, text: Buffer, html: Buffer): Promise<Buffer> {
+  return new MailComposer({
+    from: fields.from,
+    to: fields.to,
+    ...(fields.replyTo ? { replyTo: fields.replyTo } : {}),
+    subject: fields.subject,
+    text: { raw: text },
+    html: { raw: html },
+    messageId: fields.messageId,
+    headers: { ...fields.headers },
+    date: fields.date!,
+    baseBoundary: fields.baseBoundary!,
+  })
+    .compile()
+    .build();
+}
+
+describe('composeAlternative', () => {
+  const base: AlternativeHeaders = {
+    from: { name: 'Shop Weekly', address: 'news@shop.example' },
+    to: 'r1@bench.example',
+    subject: 'Your weekly picks, Reader1',
+    messageId: '<m1.inst@shop.example>',
+    headers: {
+      'X-Postwave-Message-Id': 'm1',
+      'Feedback-ID': 'd1:postwave:shop.example',
+      'List-Unsubscribe': '<mailto:unsubscribe+m1@bounce.shop.example>, <https://u.shop.example/u/abc>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+    date: new Date('2026-11-27T10:00:00Z'),
+    baseBoundary: 'fixed-seed',
+  };
+  const text = part('text/plain', 'Hello Reader1=2C this week=E2=80=99s picks');
+  const html = part('text/html', '<p>Hello Reader1</p>=\r\n<p>more</p>');
+
+  it.each<[string, Partial<AlternativeHeaders>]>([
+    ['plain ASCII fields', {}],
+    [
+      'a sender name and subject that need encoded words and folding',
+      {
+        from: { name: 'Böcker & Co, "Malmö"', address: 'news@shop.example' },
+        subject:
+          'Årets största rea – välj bland hundratals böcker innan söndag, Åsa, med fri frakt hela veckan',
+      },
+    ],
+    ['a reply-to address and a bare sender', { from: 'news@shop.example', replyTo: 'help@shop.example' }],
+    ['an internationalized recipient domain', { to: 'anna@bücher.example' }],
+    [
+      'a long List-Unsubscribe',
+      {
+        headers: {
+          ...base.headers,
+          'List-Unsubscribe': `<mailto:${'u'.repeat(90)}@x.example>, <https://x.example/${'t'.repeat(120)}>`,
+        },
+      },
+    ],
+  ])('writes what MailComposer writes, with %s', async (_name, change) => {
+    const fields = { ...base, ...change };
+    const mine = composeAlternative(fields, [text, html]);
+    expect(mine.toString('latin1')).toBe((await composed(fields, text, html)).toString('latin1'));
+  });
+
+  it('dates and separates every message on its own without fixed seeds', () => {
+    const { date: _date, baseBoundary: _seed, ...fields } = base;
+    const [a, b] = [composeAlternative(fields, [text, html]), composeAlternative(fields, [text, html])];
+    const boundary = (raw: Buffer) => /boundary="([^"]+)"/.exec(raw.toString('latin1'))?.[1];
+    expect(boundary(a)).toBeDefined();
+    expect(boundary(a)).not.toBe(boundary(b));
+    expect(a.toString('latin1')).toMatch(/^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/m);
+    expect(a.toString('latin1')).toMatch(new RegExp(`\r\n--${boundary(a)}--\r\n$`));
+  });
+});
