@@ -55,7 +55,12 @@ describe('adaptive delivery against a rate-limiting site', () => {
           },
         },
       ],
-      env: { MTA_RETRY_FIRST_MS: '200', MTA_RETRY_MAX_MS: '400', MTA_RETRY_JITTER: '0' },
+      env: {
+        MTA_RETRY_FIRST_MS: '200',
+        MTA_RETRY_MAX_MS: '400',
+        MTA_RETRY_JITTER: '0',
+        MTA_BUILD_THREADS: '1',
+      },
     });
   });
 
@@ -137,5 +142,15 @@ describe('adaptive delivery against a rate-limiting site', () => {
       changes.filter((c) => c.direction === 'decreased').length,
     );
     expect(metrics).toMatch(/^postwave_mta_spool_messages\{state="done"\} 38$/m);
+    // Every attempt's message was built on the build thread.
+    const built = (where: string) =>
+      Number(
+        new RegExp(`^postwave_mta_messages_built_total\\{where="${where}"\\} (\\S+)$`, 'm').exec(
+          metrics,
+        )?.[1],
+      );
+    expect(metrics).toMatch(/^postwave_mta_build_threads 1$/m);
+    expect(built('thread')).toBeGreaterThanOrEqual(38);
+    expect(built('in-process')).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { CompiledContent, withReserved, type Attributes } from '@postwave/conten
 import { unsubscribeToken, verpAddress, type DeliveryContent } from '@postwave/contracts';
 import { encodeQuotedPrintableBytes } from '@postwave/sending/domain';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { DkimKeyring } from './dkim-keyring';
+import type { SigningKey } from './dkim-keyring';
 import { signDkim } from './dkim-signer';
 import { composeAlternative } from './mime-alternative';
 
@@ -23,6 +23,16 @@ export interface BuiltMessage {
 
 export type BuildResult = { ok: true; message: BuiltMessage } | { ok: false; error: string };
 
+/** Where the builder finds a sender domain's DKIM keys: the keyring, or the keys a build thread was given. */
+export interface SigningKeys {
+  keysFor(domain: string): readonly SigningKey[];
+}
+
+/** What the spool worker builds messages with: in-process, or on build threads (BuildPool). */
+export interface MessageBuilding {
+  build(content: DeliveryContent, message: OutgoingMessage): Promise<BuildResult>;
+}
+
 export interface BuilderSettings {
   readonly instance: string;
   readonly verpDomain: string | null;
@@ -35,14 +45,14 @@ export interface BuilderSettings {
  * templates, so events never carry bodies), adds the headers a bulk sender needs in 2026 and signs
  * it with every DKIM key of the sender domain.
  */
-export class MessageBuilder {
+export class MessageBuilder implements MessageBuilding {
   private readonly compiled = new Map<string, { stamp: string; compiled: CompiledContent }>();
   /** The content each parsed object stands for, serialized once per object. */
   private readonly stamps = new WeakMap<DeliveryContent, string>();
 
   constructor(
     private readonly settings: BuilderSettings,
-    private readonly keyring: DkimKeyring,
+    private readonly keyring: SigningKeys,
   ) {}
 
   async build(content: DeliveryContent, message: OutgoingMessage): Promise<BuildResult> {

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { appEnvSchema, env, whenParsed } from '@postwave/platform/config';
 import { readFileSync } from 'node:fs';
 import {
@@ -41,6 +41,8 @@ export const mtaEnvShape = {
   MTA_LEASE_MS: env.int(300_000, 1000),
   /** Messages one claim takes from the shared spool; smaller spreads work across replicas sooner. */
   MTA_CLAIM_BATCH: env.int(200, 1, 10_000),
+  /** Message build threads: by default one fewer than the cores (at most 4), so the event loop keeps one. */
+  MTA_BUILD_THREADS: env.int(Math.min(4, Math.max(0, availableParallelism() - 1)), 0, 64),
   MTA_TLS: z.enum(['disabled', 'opportunistic', 'required']).default('opportunistic'),
   MTA_MX_RULES_FILE: z.string().min(1).optional(),
   MTA_SOURCE_IPS: z.string().optional(),
@@ -110,6 +112,7 @@ export function mtaOptionsFrom(config: MtaEnv, instance: string): MtaOptions {
     },
     leaseMs: config.MTA_LEASE_MS,
     claimBatch: config.MTA_CLAIM_BATCH,
+    buildThreads: config.MTA_BUILD_THREADS,
     tls: config.MTA_TLS,
     mxRulesFile: config.MTA_MX_RULES_FILE ?? null,
     sourceIps: parseSourceIps(config.MTA_SOURCE_IPS),

@@ -25,6 +25,8 @@ export interface MtaOptions {
   readonly leaseMs: number;
   /** Messages one claim takes from the spool. */
   readonly claimBatch: number;
+  /** Worker threads that personalize, assemble and sign messages; 0 builds on the event loop. */
+  readonly buildThreads: number;
   readonly tls: 'disabled' | 'opportunistic' | 'required';
   /** MX rules file (JSON list); the shipped defaults when null. Re-read when it changes. */
   readonly mxRulesFile: string | null;

@@ -31,6 +31,7 @@ export class MtaMetricsController {
     )) as { state: string; n: number | string }[];
     return formatPrometheus([
       ...this.worker.shaping.metrics(),
+      ...this.worker.buildMetrics(),
       {
         name: 'postwave_mta_spool_messages',
         help: 'Messages in the durable spool, by state (queued, done, canceled).',

@@ -10,7 +10,13 @@ import {
   LOGGER,
   type EventLog,
 } from '@postwave/platform/eventing';
-import { SpanKind, traceparentOf, withSpan, type Logger } from '@postwave/platform/observability';
+import {
+  SpanKind,
+  traceparentOf,
+  withSpan,
+  type Logger,
+  type Metric,
+} from '@postwave/platform/observability';
 import type { Database } from '@postwave/platform/persistence';
 import {
   tlsPolicyFor,
@@ -24,7 +30,8 @@ import {
   type SiteMatch,
 } from '@postwave/sending/domain';
 import { DkimKeyring } from './dkim-keyring';
-import { MessageBuilder } from './message-builder';
+import { BuildPool } from './build-pool';
+import type { BuildResult } from './message-builder';
 import { MTA_OPTIONS, type MtaOptions } from './mta-options';
 import { MtaShaping, type Outcome } from './mta-shaping';
 import { MxRouter } from './mx-router';
@@ -38,6 +45,14 @@ const CONTENT_WAIT_MS = 1000;
 const MAX_PACE_WAIT_MS = 2000;
 /** How stale the view of paused and stopped deliveries may be. */
 const CONTROL_REFRESH_MS = 250;
+
+/**
+ * Messages of a session built ahead of the one being sent: the build threads work while the
+ * session waits for the receiver's replies.
+ */
+const BUILD_AHEAD = 16;
+/** Claims being delivered at once. */
+const CYCLES = 3;
 
 /** Attempt records waiting for their batch transaction. */
 const RECORD_BATCH = 200;
@@ -71,7 +86,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private loop: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   private readonly router: MxRouter;
-  private readonly builder: MessageBuilder;
+  private readonly builder: BuildPool;
   private readonly envelopes = new EnvelopeFactory('/postwave/sending-mta');
   private readonly store: SpoolStore;
   readonly shaping: MtaShaping;
@@ -89,7 +104,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(MTA_OPTIONS) private readonly options: MtaOptions,
   ) {
     this.router = new MxRouter(options.routes, options.dnsServers);
-    this.builder = new MessageBuilder(
+    this.builder = new BuildPool(
       {
         instance: options.instance,
         verpDomain: options.verp.domain,
@@ -97,6 +112,8 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
         unsubscribeUrl: options.unsubscribeUrl,
       },
       new DkimKeyring(options.dkim.keysDir, options.dkim.selector, options.dkim.generateMissing, logger),
+      options.buildThreads,
+      logger,
     );
     this.store = new SpoolStore(db);
     this.shaping = new MtaShaping(
@@ -124,6 +141,29 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     this.wake?.();
     await this.loop;
     await this.flush();
+    await this.builder.close();
+  }
+
+  /** Where messages are built: the live build threads, and the messages built on them and in-process. */
+  buildMetrics(): Metric[] {
+    const stats = this.builder.stats();
+    return [
+      {
+        name: 'postwave_mta_build_threads',
+        help: 'Message build threads running (MTA_BUILD_THREADS when all are up).',
+        type: 'gauge',
+        samples: [{ labels: {}, value: stats.threads }],
+      },
+      {
+        name: 'postwave_mta_messages_built_total',
+        help: 'Messages personalized, assembled and signed, by where: on a build thread or in-process.',
+        type: 'counter',
+        samples: [
+          { labels: { where: 'thread' }, value: stats.threaded },
+          { labels: { where: 'in-process' }, value: stats.inProcess },
+        ],
+      },
+    ];
   }
 
   spool(em: Parameters<SpoolStore['add']>[0], row: Parameters<SpoolStore['add']>[1]): Promise<boolean> {
@@ -146,18 +186,34 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     this.wake?.();
   }
 
+  /**
+   * Claims and delivers in overlapping cycles: a new claim starts while earlier ones still send,
+   * so the sessions of one claim finishing one after the other never leave the MTA idle.
+   */
   private async run(): Promise<void> {
+    const cycles = new Set<Promise<void>>();
     while (this.running) {
-      try {
-        this.shaping.reloadRules();
-        const claimed = await this.store.claim(this.instance, this.options.claimBatch, this.options.leaseMs);
-        if (claimed.length > 0) {
-          await this.deliver(claimed);
-          continue;
+      let claimed = 0;
+      if (cycles.size < CYCLES) {
+        try {
+          this.shaping.reloadRules();
+          const rows = await this.store.claim(this.instance, this.options.claimBatch, this.options.leaseMs);
+          claimed = rows.length;
+          if (claimed > 0) {
+            const cycle: Promise<void> = this.deliver(rows)
+              .catch((error: unknown) => this.logger.error({ err: error }, 'spool worker cycle failed'))
+              .finally(() => {
+                cycles.delete(cycle);
+                this.wake?.();
+              });
+            cycles.add(cycle);
+          }
+        } catch (error) {
+          this.logger.error({ err: error }, 'spool worker cycle failed');
         }
-      } catch (error) {
-        this.logger.error({ err: error }, 'spool worker cycle failed');
       }
+      if (claimed > 0 && cycles.size < CYCLES) continue;
+      // Idle, or as busy as allowed: wait for a cycle to end, new messages, or the next poll.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, IDLE_MS);
         this.wake = () => {
@@ -166,6 +222,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
         };
       });
     }
+    await Promise.all(cycles);
   }
 
   private async deliver(rows: readonly SpoolRow[]): Promise<void> {
@@ -258,6 +315,8 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       // Outcomes commit in batches while the session goes on to the next message; the chunk ends
       // only when all of them are committed.
       const commits: Promise<void>[] = [];
+      const builds: Array<Promise<BuildResult>> = [];
+      const content = (row: SpoolRow) => contents.get(row.deliveryId)!;
       try {
         for (const [index, row] of rows.entries()) {
           const rest = ids.slice(index);
@@ -272,7 +331,9 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           if (wait > MAX_PACE_WAIT_MS) return this.store.postpone(rest, new Date(Date.now() + wait));
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
           this.shaping.countAttempt(path.match, path.sourceIp);
-          const ended = await this.deliverOne(session, path, row, contents.get(row.deliveryId)!, commits);
+          for (let next = index; next < Math.min(rows.length, index + BUILD_AHEAD); next++)
+            builds[next] ??= this.build(rows[next]!, content(rows[next]!));
+          const ended = await this.deliverOne(session, path, row, builds[index]!, commits);
           if (ended || session.dead) return this.store.release(ids.slice(index + 1));
         }
       } finally {
@@ -362,12 +423,22 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     for (const row of due) row.announced = 1;
   }
 
-  /** Builds, sends and records one message; true when the connection is gone. */
+  private build(row: SpoolRow, content: DeliveryContent): Promise<BuildResult> {
+    return this.builder.build(content, {
+      messageId: row.messageId,
+      deliveryId: row.deliveryId,
+      address: row.address,
+      attributes: JSON.parse(row.attributes),
+      subjectPrefix: row.subjectPrefix,
+    });
+  }
+
+  /** Sends and records one message once it is built; true when the connection is gone. */
   private deliverOne(
     session: SmtpSession,
     path: PathRef,
     row: SpoolRow,
-    content: DeliveryContent,
+    building: Promise<BuildResult>,
     commits: Promise<void>[],
   ): Promise<boolean> {
     return withSpan(
@@ -382,13 +453,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
         },
       },
       async () => {
-        const built = await this.builder.build(content, {
-          messageId: row.messageId,
-          deliveryId: row.deliveryId,
-          address: row.address,
-          attributes: JSON.parse(row.attributes),
-          subjectPrefix: row.subjectPrefix,
-        });
+        const built = await building;
         if (!built.ok) {
           const qualification = {
             type: 'Hard' as const,
