@@ -5,9 +5,22 @@
  * (never inside an =XX escape), and a space or tab before a line break or at the end is escaped.
  */
 const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
-/** 1 for bytes that must be escaped. Space and tab are literal unless they end a line. */
-const ESCAPE = new Uint8Array(256).map((_, byte) =>
-  byte === 61 || byte > 126 || (byte < 32 && byte !== 9) ? 1 : 0,
+/** What each byte is to the encoder: copied, escaped, white space (escaped before a line end), LF, CR. */
+const LITERAL = 0;
+const ESCAPED = 1;
+const WHITESPACE = 2;
+const NEWLINE = 3;
+const RETURN = 4;
+const CLASS = new Uint8Array(256).map((_, byte) =>
+  byte === 10
+    ? NEWLINE
+    : byte === 13
+      ? RETURN
+      : byte === 32 || byte === 9
+        ? WHITESPACE
+        : byte === 61 || byte > 126 || byte < 32
+          ? ESCAPED
+          : LITERAL,
 );
 /** Content columns per line: 76 minus the "=" of a soft break. */
 const WIDTH = 75;
@@ -26,15 +39,28 @@ export function encodeQuotedPrintableBytes(text: string): Buffer {
   let column = 0;
   for (let i = 0; i < length; i++) {
     const byte = input[i]!;
-    if (byte === 10 || (byte === 13 && input[i + 1] === 10)) {
-      if (byte === 13) i++;
+    const kind = CLASS[byte]!;
+    // Most bytes of a body: one branch, one copy.
+    if (kind === LITERAL) {
+      if (column === WIDTH) {
+        out[o++] = 61;
+        out[o++] = 13;
+        out[o++] = 10;
+        column = 0;
+      }
+      out[o++] = byte;
+      column++;
+      continue;
+    }
+    if (kind === NEWLINE || (kind === RETURN && input[i + 1] === 10)) {
+      if (kind === RETURN) i++;
       out[o++] = 13;
       out[o++] = 10;
       column = 0;
       continue;
     }
-    let escape = ESCAPE[byte] === 1;
-    if (!escape && (byte === 32 || byte === 9)) {
+    let escape = kind !== WHITESPACE;
+    if (!escape) {
       const next = input[i + 1];
       escape = next === undefined || next === 10 || (next === 13 && input[i + 2] === 10);
     }

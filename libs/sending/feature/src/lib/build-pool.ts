@@ -75,6 +75,11 @@ export class BuildPool implements MessageBuilding {
     this.diedAt = Array.from({ length: size }, () => 0);
   }
 
+  /** Starts the threads now rather than at the first message, so the first messages do not wait. */
+  start(): void {
+    if (!this.closed) this.pickThread();
+  }
+
   /** How many messages were built where, since the start. */
   stats(): { readonly threads: number; readonly threaded: number; readonly inProcess: number } {
     return { threads: this.threads.filter(Boolean).length, ...this.counts };
@@ -179,13 +184,13 @@ export class BuildPool implements MessageBuilding {
     let best: Thread | null = null;
     for (let i = 0; i < this.threads.length; i++) {
       let thread = this.threads[i] ?? null;
-      if (!thread && Date.now() - this.diedAt[i]! > RESTART_AFTER_MS) thread = this.start(i);
+      if (!thread && Date.now() - this.diedAt[i]! > RESTART_AFTER_MS) thread = this.startThread(i);
       if (thread && (!best || thread.outstanding < best.outstanding)) best = thread;
     }
     return best;
   }
 
-  private start(index: number): Thread | null {
+  private startThread(index: number): Thread | null {
     try {
       const worker = new Worker(BOOTSTRAP, {
         eval: true,

@@ -104,13 +104,15 @@ interface SmtpServerLog {
   mailFrom: SMTPServerAddress[];
   rcptTo: SMTPServerAddress[];
   delivered: Array<{ smtpUtf8: boolean; recipients: string[] }>;
+  /** The message data of each delivery, as the receiver read it. */
+  data: Buffer[];
 }
 
 const smtpServers: SMTPServer[] = [];
 
 /** smtp-server as the receiving MX, with SMTPUTF8 announced or not. */
 async function smtpServer(announceSmtpUtf8: boolean) {
-  const log: SmtpServerLog = { mailFrom: [], rcptTo: [], delivered: [] };
+  const log: SmtpServerLog = { mailFrom: [], rcptTo: [], delivered: [], data: [] };
   const server = new SMTPServer({
     logger: false,
     disableReverseLookup: true, // loopback only: no DNS query for the client's name
@@ -127,12 +129,14 @@ async function smtpServer(announceSmtpUtf8: boolean) {
       callback();
     },
     onData(stream, session, callback) {
-      stream.resume();
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         log.delivered.push({
           smtpUtf8: session.envelope.smtpUtf8 === true,
           recipients: session.envelope.rcptTo.map((rcpt) => rcpt.address),
         });
+        log.data.push(Buffer.concat(chunks));
         callback();
       });
     },
@@ -179,6 +183,17 @@ describe('SmtpSession', () => {
     expect(sim.accepted).toEqual([
       expect.objectContaining({ mailFrom: FROM, recipients: ['ada@example.sim'], subject: 'Spring sale' }),
     ]);
+  });
+
+  it('keeps lines that start with a dot, and a lone dot line, through the DATA transparency', async () => {
+    const { port, log } = await smtpServer(false);
+    const session = await open(port);
+    const body = '.hidden\r\n.\r\n..two\r\nbare\nline\r\n.';
+    const raw = Buffer.from(`Subject: dots\r\n\r\n${body}`);
+
+    expect(await session.send(FROM, 'ada@example.net', raw)).toMatchObject({ kind: 'accepted' });
+    // What the receiver reads back once it has undone the stuffing: every dot, and CRLF line breaks.
+    expect(log.data[0]?.toString()).toBe(`Subject: dots\r\n\r\n${body.replace('bare\n', 'bare\r\n')}\r\n`);
   });
 
   it('returns a 550 5.1.1 RCPT refusal as rejected and still delivers the next message on the same connection', async () => {

@@ -1,6 +1,27 @@
 import { domainToASCII } from 'node:url';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Endpoint } from '@postwave/sending/domain';
+import { stuffingTransform } from './smtp-data';
+
+/**
+ * nodemailer's SMTPConnection, with its DATA stream's transparency done by `stuffChunk` (native
+ * scans, same output) instead of a JavaScript loop over every byte of every message.
+ */
+class Connection extends SMTPConnection {}
+const createSendStream = (SMTPConnection.prototype as unknown as SendStreamFactory)._createSendStream;
+if (typeof createSendStream !== 'function')
+  throw new Error('nodemailer SMTPConnection has no _createSendStream');
+(Connection.prototype as unknown as SendStreamFactory)._createSendStream = function (
+  this: SMTPConnection,
+  ...args: unknown[]
+) {
+  const stream = createSendStream.apply(this, args);
+  stream._transform = stuffingTransform;
+  return stream;
+};
+interface SendStreamFactory {
+  _createSendStream(this: SMTPConnection, ...args: unknown[]): { _transform: unknown };
+}
 
 export type ConnectionFailureKind = 'refused' | 'timeout' | 'tls' | 'reset' | 'unknown';
 
@@ -56,7 +77,7 @@ export class SmtpSession {
   }
 
   private static connect(endpoint: Endpoint, options: SessionOptions): Promise<SmtpSession> {
-    const connection = new SMTPConnection({
+    const connection = new Connection({
       host: endpoint.address ?? endpoint.host,
       ...(endpoint.address ? { servername: endpoint.host } : {}),
       port: endpoint.port,

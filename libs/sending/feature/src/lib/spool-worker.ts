@@ -132,6 +132,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     await this.shaping.load();
+    this.builder.start();
     this.running = true;
     this.loop = this.run();
   }
