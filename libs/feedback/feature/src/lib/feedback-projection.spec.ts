@@ -205,6 +205,22 @@ describe('feedback projection on the embedded event log', () => {
     ]);
   });
 
+  it('counts messages projected before their delivery header events (they travel on another topic)', async () => {
+    await applyDirectly(
+      wrap(planned('m1', 'ada@example.com'), taken('m1'), sent, planned('m2', 'gone@example.com')),
+    );
+    await applyDirectly(wrap(created, confirmed));
+
+    expect(await deliveryRow()).toMatchObject({
+      deliveryId: 'd1',
+      label: 'Spring sale',
+      messageCount: 2,
+      pending: 1,
+      takenIntoAccount: 0,
+      sent: 1,
+    });
+  });
+
   it('changes nothing when the same events are applied again (a live group catching up after a replay)', async () => {
     const envelopes = wholeDelivery();
     await platform.eventLog.publish(envelopes);

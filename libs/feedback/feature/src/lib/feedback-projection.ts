@@ -245,6 +245,14 @@ export class FeedbackProjection {
     );
     // Proofs are in the log but never in the delivery's counts.
     if (current?.status === next.status || proof !== null) return;
+    const to = COUNT_SQL[next.status];
+    const moves = current ? `${COUNT_SQL[current.status]} = ${COUNT_SQL[current.status]} - 1, ` : '';
+    const move = sqlFor(
+      em,
+      `UPDATE fb_delivery SET ${moves}${to} = ${to} + 1 WHERE delivery_id = ? RETURNING delivery_id`,
+    );
+    if (this.rows(await em.query(move, [next.deliveryId])).length > 0) return;
+    // Messages may be projected before their delivery's header events: start the row, then count.
     await em.query(
       sqlFor(
         em,
@@ -253,11 +261,12 @@ export class FeedbackProjection {
       ),
       [next.deliveryId],
     );
-    const to = COUNT_SQL[next.status];
-    const moves = current ? `${COUNT_SQL[current.status]} = ${COUNT_SQL[current.status]} - 1, ` : '';
-    await em.query(sqlFor(em, `UPDATE fb_delivery SET ${moves}${to} = ${to} + 1 WHERE delivery_id = ?`), [
-      next.deliveryId,
-    ]);
+    await em.query(move, [next.deliveryId]);
+  }
+
+  /** The rows of an UPDATE … RETURNING: TypeORM answers [rows, affected] on PostgreSQL. */
+  private rows(result: unknown): unknown[] {
+    return this.db.kind === 'postgres' ? ((result as [unknown[], number])[0] ?? []) : (result as unknown[]);
   }
 
   /** A new analysis run: the exclusions of earlier runs leave the log and the counts. */

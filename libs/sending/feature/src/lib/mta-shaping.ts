@@ -207,6 +207,15 @@ export class MtaShaping {
     signal: PathSignal,
     outcome: Outcome,
   ): (em: EntityManager) => Promise<void> {
+    const observed = this.observed(match, address, signal, outcome);
+    return (em) => this.persist(em, [observed]);
+  }
+
+  /**
+   * Feeds one answer into the path's controller; what it leaves to persist is written by
+   * `persist`, for many answers at once (one history row update per site, address and hour).
+   */
+  observed(match: SiteMatch, address: string, signal: PathSignal, outcome: Outcome): Observation {
     // The live limits change now, so the very next send on the path sees a suspension; what is
     // persisted (history, learned state, the change event) is written with the attempt's outcome.
     const sourceIp = this.limitIp(match, address);
@@ -220,29 +229,58 @@ export class MtaShaping {
         { site: match.site, source_ip: sourceIp, ...change },
         `path limits ${change.direction}`,
       );
-    return async (em) => {
-      await this.countHour(em, match.site, address, signal.at, outcome);
-      if (!change) return;
-      await em.save('PathStateEntry', { site: match.site, sourceIp, state: JSON.stringify(state) });
-      await this.emit(em, [
-        {
-          type: 'postwave.mta.path-limits-changed.v1',
-          subject: match.site,
-          data: {
-            site: match.site,
-            sourceIp,
-            ruleId: match.rule.id,
-            direction: change.direction,
-            before: change.before,
-            after: change.after,
-            suspendedUntil:
-              change.suspendedUntil === null ? null : new Date(change.suspendedUntil).toISOString(),
-            cause: change.cause,
-            at: new Date(signal.at).toISOString(),
+    const hour = { site: match.site, sourceIp: address, hour: hourOf(signal.at), outcome };
+    if (!change) return { hour, change: null };
+    return {
+      hour,
+      change: async (em) => {
+        await em.save('PathStateEntry', { site: match.site, sourceIp, state: JSON.stringify(state) });
+        await this.emit(em, [
+          {
+            type: 'postwave.mta.path-limits-changed.v1',
+            subject: match.site,
+            data: {
+              site: match.site,
+              sourceIp,
+              ruleId: match.rule.id,
+              direction: change.direction,
+              before: change.before,
+              after: change.after,
+              suspendedUntil:
+                change.suspendedUntil === null ? null : new Date(change.suspendedUntil).toISOString(),
+              cause: change.cause,
+              at: new Date(signal.at).toISOString(),
+            },
           },
-        },
-      ]);
+        ]);
+      },
     };
+  }
+
+  /** Writes observations: the hourly history summed per site, address and hour, then limit changes in order. */
+  async persist(em: EntityManager, observations: readonly Observation[]): Promise<void> {
+    const hours = new Map<
+      string,
+      { site: string; sourceIp: string; hour: string } & Record<Outcome, number>
+    >();
+    for (const { hour } of observations) {
+      const key = `${hour.site}|${hour.sourceIp}|${hour.hour}`;
+      let sum = hours.get(key);
+      if (!sum) {
+        sum = {
+          site: hour.site,
+          sourceIp: hour.sourceIp,
+          hour: hour.hour,
+          accepted: 0,
+          deferred: 0,
+          bounced: 0,
+        };
+        hours.set(key, sum);
+      }
+      sum[hour.outcome]++;
+    }
+    for (const sum of hours.values()) await this.countHour(em, sum);
+    for (const { change } of observations) await change?.(em);
   }
 
   /** The learned limits, suspensions and attempt counters, for the /metrics endpoint. */
@@ -356,12 +394,8 @@ export class MtaShaping {
 
   private async countHour(
     em: EntityManager,
-    site: string,
-    sourceIp: string,
-    at: number,
-    outcome: Outcome,
+    sum: { site: string; sourceIp: string; hour: string } & Record<Outcome, number>,
   ): Promise<void> {
-    const counts = { accepted: 0, deferred: 0, bounced: 0, [outcome]: 1 };
     await em.query(
       sqlFor(
         em,
@@ -369,9 +403,20 @@ export class MtaShaping {
          ON CONFLICT (site, source_ip, hour) DO UPDATE SET accepted = mta_site_hour.accepted + excluded.accepted,
            deferred = mta_site_hour.deferred + excluded.deferred, bounced = mta_site_hour.bounced + excluded.bounced`,
       ),
-      [site, sourceIp, hourOf(at), counts.accepted, counts.deferred, counts.bounced],
+      [sum.site, sum.sourceIp, sum.hour, sum.accepted, sum.deferred, sum.bounced],
     );
   }
+}
+
+/** One answer's share of the path history, and its limit change to save when there was one. */
+export interface Observation {
+  readonly hour: {
+    readonly site: string;
+    readonly sourceIp: string;
+    readonly hour: string;
+    readonly outcome: Outcome;
+  };
+  readonly change: ((em: EntityManager) => Promise<void>) | null;
 }
 
 const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);

@@ -53,21 +53,36 @@ export class SpoolStore {
     return new Map(rows.map((row) => [row.deliveryId, JSON.parse(row.content) as DeliveryContent]));
   }
 
-  /** Records an attempt: done, or queued again for `retryAt`; the lease is dropped either way. */
-  async settle(em: EntityManager, row: SpoolRow, retryAt: Date | null): Promise<void> {
-    await em.query(
-      sqlFor(
-        em,
-        'UPDATE mta_spool SET state = ?, attempts = ?, last_reply = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE message_id = ?',
-      ),
-      [
-        retryAt ? 'queued' : 'done',
-        row.attempts,
-        row.lastReply,
-        (retryAt ?? new Date()).toISOString(),
-        row.messageId,
-      ],
-    );
+  /**
+   * Records attempts, each done or queued again for its `retryAt`, with the lease dropped either
+   * way: one statement per 500 (an UPDATE from a VALUES list, on SQLite and
+   * PostgreSQL alike); a message settled twice in the list keeps its last record.
+   */
+  async settleMany(
+    em: EntityManager,
+    records: ReadonlyArray<{ readonly row: SpoolRow; readonly retryAt: Date | null }>,
+  ): Promise<void> {
+    const last = new Map(records.map((record) => [record.row.messageId, record]));
+    const list = [...last.values()];
+    for (let i = 0; i < list.length; i += 500) {
+      const chunk = list.slice(i, i + 500);
+      await em.query(
+        sqlFor(
+          em,
+          `UPDATE mta_spool SET state = v.column2, attempts = CAST(v.column3 AS INTEGER), last_reply = v.column4,
+             next_attempt_at = v.column5, lease_owner = NULL, lease_until = NULL
+           FROM (VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}) AS v
+           WHERE mta_spool.message_id = v.column1`,
+        ),
+        chunk.flatMap(({ row, retryAt }) => [
+          row.messageId,
+          retryAt ? 'queued' : 'done',
+          row.attempts,
+          row.lastReply,
+          (retryAt ?? new Date()).toISOString(),
+        ]),
+      );
+    }
   }
 
   /**

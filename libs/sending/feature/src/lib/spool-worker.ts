@@ -33,7 +33,7 @@ import { DkimKeyring } from './dkim-keyring';
 import { BuildPool } from './build-pool';
 import type { BuildResult } from './message-builder';
 import { MTA_OPTIONS, type MtaOptions } from './mta-options';
-import { MtaShaping, type Outcome } from './mta-shaping';
+import { MtaShaping, type Observation, type Outcome } from './mta-shaping';
 import { MxRouter } from './mx-router';
 import type { SpoolRow } from './sending.entities';
 import { ConnectionFailure, SmtpSession } from './smtp-session';
@@ -62,7 +62,8 @@ interface PendingRecord {
   readonly row: SpoolRow;
   readonly envelopes: readonly Envelope[];
   readonly retryAt: Date | null;
-  readonly alsoInTransaction: ((em: EntityManager) => Promise<void>) | undefined;
+  /** The answer's share of the path history and limits, when it came from a path. */
+  readonly observation: Observation | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -526,7 +527,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       { ...row, attempts: attempt, lastReply: result.reply },
       decision.facts,
       decision.kind === 'retry' ? decision.at : null,
-      path ? this.shaping.observe(path.match, path.sourceIp, signal, outcome) : undefined,
+      path ? this.shaping.observed(path.match, path.sourceIp, signal, outcome) : undefined,
     );
   }
 
@@ -539,7 +540,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     row: SpoolRow,
     facts: readonly Fact[],
     retryAt: Date | null,
-    alsoInTransaction?: (em: EntityManager) => Promise<void>,
+    observation?: Observation,
   ): Promise<void> {
     this.logger.debug(
       {
@@ -559,7 +560,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       traceparent: traceparentOf() ?? row.traceparent ?? undefined,
     });
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ row, envelopes, retryAt, alsoInTransaction, resolve, reject });
+      this.pending.push({ row, envelopes, retryAt, observation, resolve, reject });
       if (this.pending.length >= RECORD_BATCH) void this.flush();
       else this.flushTimer ??= setTimeout(() => void this.flush(), RECORD_FLUSH_MS);
     });
@@ -572,10 +573,11 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     if (records.length === 0) return;
     try {
       await this.db.transaction(async (em) => {
-        for (const record of records) {
-          await this.store.settle(em, record.row, record.retryAt);
-          await record.alsoInTransaction?.(em);
-        }
+        await this.store.settleMany(em, records);
+        await this.shaping.persist(
+          em,
+          records.flatMap((record) => (record.observation ? [record.observation] : [])),
+        );
         await this.eventLog.appendIn(
           em,
           records.flatMap((record) => record.envelopes),
