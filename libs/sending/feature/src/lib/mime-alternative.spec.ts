@@ -55,6 +55,14 @@ describe('composeAlternative', () => {
     ['a reply-to address and a bare sender', { from: 'news@shop.example', replyTo: 'help@shop.example' }],
     ['an internationalized recipient domain', { to: 'anna@bücher.example' }],
     [
+      'a long ASCII subject with punctuation and a sender name with a comma',
+      {
+        from: { name: 'Shop, Inc. "Weekly"', address: 'news@shop.example' },
+        subject: `Re: [Weekly] 50% off; "quoted" words: ${'and more words '.repeat(8)}end`,
+      },
+    ],
+    ['an emoji subject and a UTF-8 local part', { subject: 'Din rea 🎉 börjar nu', to: 'åsa@example.se' }],
+    [
       'a long List-Unsubscribe',
       {
         headers: {
