@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { http, waitFor, type MessageRow } from '@postwave/testing';
+import { testAuthority, type KeyAndCertificate } from '@postwave/fixtures/tls';
+import { SMTPServer } from 'smtp-server';
 import { startEmbedded, type EmbeddedUnderTest } from './embedded.test-support';
 
 /**
@@ -75,5 +80,88 @@ describe('per-site STARTTLS policy against a stricter MTA-wide default', () => {
       app.simulator.accepted.length === 1 ? true : undefined,
     );
     expect(app.simulator.accepted[0]?.recipients).toEqual(['reader@clear.sim']);
+  });
+});
+
+/** An MX on a loopback port offering STARTTLS with `tls`; records whether each message came encrypted. */
+async function tlsReceiver(tls: KeyAndCertificate) {
+  const received: Array<{ secure: boolean; recipients: string[] }> = [];
+  const server = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true,
+    authOptional: true,
+    closeTimeout: 200,
+    disabledCommands: ['AUTH'],
+    key: tls.key,
+    cert: tls.cert,
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        received.push({ secure: session.secure, recipients: session.envelope.rcptTo.map((r) => r.address) });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.server.address() as { port: number }).port,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * MTA_TLS=verify with a private authority (MTA_TLS_CA_FILE): the MX whose certificate chains to it
+ * and names the address dialled gets the message over TLS; the one with a self-signed certificate
+ * gets nothing, and the message waits for a retry with the certificate problem as its reply.
+ */
+describe('verified STARTTLS to private MXs', () => {
+  let app: EmbeddedUnderTest;
+  let trusted: Awaited<ReturnType<typeof tlsReceiver>>;
+  let untrusted: Awaited<ReturnType<typeof tlsReceiver>>;
+  let dir: string;
+
+  beforeAll(async () => {
+    const authority = testAuthority();
+    trusted = await tlsReceiver(authority.issue(['IP:127.0.0.1']));
+    untrusted = await tlsReceiver(testAuthority('Unknown CA').issue(['IP:127.0.0.1']));
+    dir = mkdtempSync(join(tmpdir(), 'pw-tls-verify-'));
+    writeFileSync(join(dir, 'ca.pem'), authority.cert);
+    app = await startEmbedded({
+      prefix: 'tls-verify',
+      domain: 'trusted.example',
+      env: {
+        MTA_TLS: 'verify',
+        MTA_TLS_CA_FILE: join(dir, 'ca.pem'),
+        MTA_ROUTES: `trusted.example=127.0.0.1:${trusted.port};untrusted.example=127.0.0.1:${untrusted.port}`,
+      },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await trusted?.close();
+    await untrusted?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends over verified TLS, and holds back the message whose MX certificate does not verify', async () => {
+    await app.deliver('tls-verify', ['reader@trusted.example', 'reader@untrusted.example']);
+    const messages = await waitFor('both attempts to be recorded', async () => {
+      const rows = (await http<MessageRow[]>('GET', `${app.service.url}/v1/deliveries/tls-verify/messages`))
+        .body;
+      const done = rows.filter((row) => row.status === 'Sent' || row.reason);
+      return done.length === 2 ? rows : undefined;
+    });
+    const byAddress = Object.fromEntries(messages.map((row) => [row.address, row]));
+
+    expect(byAddress['reader@trusted.example']).toMatchObject({ status: 'Sent' });
+    expect(trusted.received).toEqual([{ secure: true, recipients: ['reader@trusted.example'] }]);
+    expect(byAddress['reader@untrusted.example']).toMatchObject({
+      status: 'TakenIntoAccount',
+      failureType: 'Soft',
+      reason: 'Unreachable',
+    });
+    expect(byAddress['reader@untrusted.example']?.lastReply).toMatch(/certificate|issuer/i);
+    expect(untrusted.received).toEqual([]);
   });
 });

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** STARTTLS policies, weakest first: never, when offered, always, always with a verified certificate. */
+export const TLS_POLICIES = ['disabled', 'opportunistic', 'required', 'verify'] as const;
+
 /** Host and domain masks: `*` alone, or `*.` followed by a name, or an exact name. */
 const Mask = z
   .string()
@@ -37,8 +40,11 @@ export const MxRuleSchema = z
         commandMs: z.number().int().min(100).max(600_000).default(120_000),
       })
       .default({ connectMs: 30_000, greetingMs: 60_000, commandMs: 120_000 }),
-    /** STARTTLS policy for the site; absent, the MTA's own setting (MTA_TLS) applies. */
-    tls: z.enum(['disabled', 'opportunistic', 'required']).optional(),
+    /**
+     * STARTTLS policy for the site; absent, the MTA's own setting (MTA_TLS) applies. `verify` is
+     * `required` plus a certificate that verifies for the MX host name (MTA-STS "enforce").
+     */
+    tls: z.enum(TLS_POLICIES).optional(),
     adaptive: z
       .object({
         /** Multiplicative decrease on a "slow down" answer (0.5 halves connections and rate). */
@@ -125,7 +131,7 @@ export function siteFor(rules: readonly MxRule[], domain: string, mxHost: string
   return { rule, site: rule.shareSite && !catchAll ? rule.id : (mxHost ?? domain).toLowerCase() };
 }
 
-export type TlsPolicy = 'disabled' | 'opportunistic' | 'required';
+export type TlsPolicy = (typeof TLS_POLICIES)[number];
 
 /** A rule's own STARTTLS policy wins over the MTA-wide default, whichever way it goes. */
 export const tlsPolicyFor = (

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@postwave/platform/config';
+import { testAuthority } from '@postwave/fixtures/tls';
 import { z } from 'zod';
 import { mtaEnvShape, mtaOptionsFrom, refineMta } from './mta-config';
 
@@ -108,6 +112,62 @@ describe('MTA configuration', () => {
 
     expect(load).toThrow(ConfigError);
     expect(load).toThrow('MTA_ROUTES="nonsense": MTA_ROUTES: "nonsense" is not domain=host:port');
+  });
+
+  describe('MTA_TLS_CA_FILE', () => {
+    let dir: string;
+    beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'pw-ca-file-'))));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the authorities a verify policy trusts besides the system ones', () => {
+      const authority = testAuthority();
+      const file = join(dir, 'ca.pem');
+      writeFileSync(file, `# private MXs\n${authority.cert}`);
+
+      const options = mtaOptionsFrom(
+        schema.parse({ MTA_VERP_SECRET: SECRET, MTA_TLS: 'verify', MTA_TLS_CA_FILE: file }),
+        'mta-1',
+      );
+
+      expect(options).toMatchObject({ tls: 'verify', tlsCa: authority.cert.trim() });
+    });
+
+    it.each([
+      ['a file that does not exist', () => join(dir, 'missing.pem'), /cannot read .*missing\.pem/],
+      [
+        'a file without a certificate',
+        () => write('empty.pem', 'not a certificate'),
+        /holds no PEM certificate/,
+      ],
+      [
+        'a damaged certificate',
+        () => write('bad.pem', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'),
+        /certificate 1 of .*bad\.pem is not valid/,
+      ],
+    ])('refuses %s, naming the variable', (_name, file, message) => {
+      const path = file();
+      const result = schema.safeParse({ MTA_VERP_SECRET: SECRET, MTA_TLS_CA_FILE: path });
+
+      expect(result.error?.issues).toEqual([
+        expect.objectContaining({ path: ['MTA_TLS_CA_FILE'], message: expect.stringMatching(message) }),
+      ]);
+    });
+
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+  });
+
+  it('refuses a TLS policy it does not know, listing the ones it does', () => {
+    const result = schema.safeParse({ MTA_VERP_SECRET: SECRET, MTA_TLS: 'strict' });
+
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['MTA_TLS'],
+        message: expect.stringMatching(/disabled.*opportunistic.*required.*verify/),
+      }),
+    ]);
   });
 
   it('refuses a VERP secret shorter than 16 characters', () => {

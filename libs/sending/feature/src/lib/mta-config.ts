@@ -1,5 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { appEnvSchema, env, whenParsed } from '@postwave/platform/config';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   parseRouteTable,
@@ -7,6 +8,7 @@ import {
   RouteConfigError,
   validateMxRules,
   validateWarmupPlans,
+  TLS_POLICIES,
 } from '@postwave/sending/domain';
 import { z } from 'zod';
 import type { MtaOptions } from './mta-options';
@@ -43,7 +45,9 @@ export const mtaEnvShape = {
   MTA_CLAIM_BATCH: env.int(200, 1, 10_000),
   /** Message build threads: by default one fewer than the cores (at most 4), so the event loop keeps one. */
   MTA_BUILD_THREADS: env.int(Math.min(4, Math.max(0, availableParallelism() - 1)), 0, 64),
-  MTA_TLS: z.enum(['disabled', 'opportunistic', 'required']).default('opportunistic'),
+  MTA_TLS: z.enum(TLS_POLICIES).default('opportunistic'),
+  /** Extra certificate authorities (PEM) trusted besides the system's, for `verify`: private MXs. */
+  MTA_TLS_CA_FILE: z.string().min(1).optional(),
   MTA_MX_RULES_FILE: z.string().min(1).optional(),
   MTA_SOURCE_IPS: z.string().optional(),
   MTA_WARMUP_FILE: z.string().min(1).optional(),
@@ -63,6 +67,13 @@ export function refineMta(value: MtaEnv, ctx: z.RefinementCtx): void {
       validateWarmupPlans(JSON.parse(readFileSync(value.MTA_WARMUP_FILE, 'utf8')));
     } catch (error) {
       ctx.addIssue({ code: 'custom', path: ['MTA_WARMUP_FILE'], message: (error as Error).message });
+    }
+  }
+  if (value.MTA_TLS_CA_FILE) {
+    try {
+      caCertificates(value.MTA_TLS_CA_FILE);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['MTA_TLS_CA_FILE'], message: (error as Error).message });
     }
   }
   if (value.MTA_MX_RULES_FILE) {
@@ -114,6 +125,7 @@ export function mtaOptionsFrom(config: MtaEnv, instance: string): MtaOptions {
     claimBatch: config.MTA_CLAIM_BATCH,
     buildThreads: config.MTA_BUILD_THREADS,
     tls: config.MTA_TLS,
+    tlsCa: config.MTA_TLS_CA_FILE ? caCertificates(config.MTA_TLS_CA_FILE) : null,
     mxRulesFile: config.MTA_MX_RULES_FILE ?? null,
     sourceIps: parseSourceIps(config.MTA_SOURCE_IPS),
     warmup: config.MTA_WARMUP_FILE
@@ -127,6 +139,33 @@ export function withMtaEnv<T extends z.ZodRawShape>(shape: T) {
   // The app's own entries come last: the embedded app overrides some MTA defaults.
   return appEnvSchema({ ...mtaEnvShape, ...shape }).superRefine(
     (value, ctx) => refineMta(value as unknown as MtaEnv, ctx),
-    whenParsed('MTA_ROUTES', 'MTA_RELAY', 'MTA_MX_RULES_FILE', 'MTA_SOURCE_IPS', 'MTA_WARMUP_FILE'),
+    whenParsed(
+      'MTA_ROUTES',
+      'MTA_RELAY',
+      'MTA_MX_RULES_FILE',
+      'MTA_SOURCE_IPS',
+      'MTA_WARMUP_FILE',
+      'MTA_TLS_CA_FILE',
+    ),
   );
+}
+
+/** The PEM certificates of a CA file, or an error naming what is wrong with it. */
+function caCertificates(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (pems.length === 0) throw new Error(`${file} holds no PEM certificate`);
+  for (const [i, pem] of pems.entries()) {
+    try {
+      new X509Certificate(pem);
+    } catch (error) {
+      throw new Error(`certificate ${i + 1} of ${file} is not valid: ${(error as Error).message}`);
+    }
+  }
+  return pems.join('\n');
 }

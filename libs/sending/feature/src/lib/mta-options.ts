@@ -1,4 +1,4 @@
-import type { RetryPolicy, RouteTable, SourceIp, WarmupPlan } from '@postwave/sending/domain';
+import type { RetryPolicy, RouteTable, SourceIp, TlsPolicy, WarmupPlan } from '@postwave/sending/domain';
 
 export const MTA_OPTIONS = Symbol('MtaOptions');
 
@@ -27,7 +27,9 @@ export interface MtaOptions {
   readonly claimBatch: number;
   /** Worker threads that personalize, assemble and sign messages; 0 builds on the event loop. */
   readonly buildThreads: number;
-  readonly tls: 'disabled' | 'opportunistic' | 'required';
+  readonly tls: TlsPolicy;
+  /** Certificate authorities (PEM) trusted for `verify` besides the system's; null for the system's only. */
+  readonly tlsCa: string | null;
   /** MX rules file (JSON list); the shipped defaults when null. Re-read when it changes. */
   readonly mxRulesFile: string | null;
   /** Addresses the MTA sends from, with HELO names and weights (one path per site × source IP). */

@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { qualifyConnectionFailure } from '@postwave/bounce-rules';
+import { selfSignedCertificate, testAuthority } from '@postwave/fixtures/tls';
 import { SMTPServer } from 'smtp-server';
 import { ConnectionFailure, SmtpSession, type SessionOptions } from './smtp-session';
 
@@ -18,43 +15,6 @@ const base: Omit<SessionOptions, 'tls'> = {
   greetingMs: 2000,
   socketMs: 5000,
 };
-
-/**
- * A self-signed certificate for a name that is not the one dialled: verification fails on both the
- * issuer and the name, as with many real MX hosts.
- */
-function selfSignedCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=mx.self-signed.test',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'pipe' },
-    );
-    return {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 interface Received {
   secure: boolean;
@@ -176,7 +136,8 @@ describe('SmtpSession STARTTLS', () => {
   let certificate: { key: string; cert: string };
 
   beforeAll(() => {
-    certificate = selfSignedCertificate();
+    // For a name that is not the one dialled: verification fails on both the issuer and the name.
+    certificate = selfSignedCertificate('mx.self-signed.test');
   });
 
   afterEach(async () => {
@@ -327,6 +288,91 @@ describe('SmtpSession STARTTLS', () => {
 
       expect(failure).toMatchObject({ kind: 'tls', reply: null });
       expect(failure.detail).toContain('502 5.5.1 EHLO not implemented');
+    });
+  });
+
+  describe('verify', () => {
+    const authority = testAuthority();
+    const valid = authority.issue(['DNS:mx.verified.test', 'IP:127.0.0.1']);
+    const verifying = (port: number, ca: string | null = authority.cert) =>
+      SmtpSession.open({ host: '127.0.0.1', port }, { ...base, tls: 'verify', ca }).then((session) => {
+        sessions.push(session);
+        return session;
+      });
+    const verifyFailure = async (port: number, ca: string | null = authority.cert) => {
+      const failure = await verifying(port, ca).then(
+        () => new Error('the session opened'),
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(ConnectionFailure);
+      return failure as ConnectionFailure;
+    };
+
+    it('delivers over TLS when the certificate chains to a trusted authority and names the host', async () => {
+      const mx = await receiver(valid, true);
+
+      const result = await (await verifying(mx.port)).send(FROM, TO, RAW);
+
+      expect(result.kind).toBe('accepted');
+      expect(mx.received).toEqual([{ secure: true, mailFrom: FROM, recipients: [TO] }]);
+    });
+
+    it.each([
+      ['a self-signed certificate', () => certificate, /self[- ]signed/i],
+      [
+        'a certificate for another name',
+        () => authority.issue(['DNS:mx.other.test']),
+        /altnames|does not match/i,
+      ],
+      [
+        'a certificate from an authority nobody trusts',
+        () => testAuthority('Rogue CA').issue(['IP:127.0.0.1']),
+        /issuer|local issuer|verify/i,
+      ],
+    ])('fails to open, Soft and Unreachable, with nothing sent, on %s', async (_name, cert, detail) => {
+      const mx = await receiver(cert(), true);
+
+      const failure = await verifyFailure(mx.port);
+
+      expect(failure).toMatchObject({ kind: 'tls', reply: null });
+      expect(failure.detail).toMatch(detail);
+      expect(qualifyConnectionFailure(failure)).toMatchObject({ type: 'Soft', reason: 'Unreachable' });
+      expect(mx.received).toEqual([]);
+    });
+
+    it('checks the MX host name, not the address it dialled, when the route resolved one', async () => {
+      const mx = await receiver(authority.issue(['DNS:mx.verified.test']), true);
+      const session = await SmtpSession.open(
+        { host: 'mx.verified.test', address: '127.0.0.1', port: mx.port },
+        { ...base, tls: 'verify', ca: authority.cert },
+      );
+      sessions.push(session);
+
+      expect((await session.send(FROM, TO, RAW)).kind).toBe('accepted');
+      const wrongName = await SmtpSession.open(
+        { host: 'mx.elsewhere.test', address: '127.0.0.1', port: mx.port },
+        { ...base, tls: 'verify', ca: authority.cert },
+      ).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(wrongName).toMatchObject({ kind: 'tls' });
+    });
+
+    it('trusts only the system authorities when given none', async () => {
+      const mx = await receiver(valid, true);
+
+      const failure = await verifyFailure(mx.port, null);
+
+      expect(failure).toMatchObject({ kind: 'tls' });
+      expect(mx.received).toEqual([]);
+    });
+
+    it('fails to open when the server offers no STARTTLS, as required does', async () => {
+      const mx = await receiver(valid, false);
+
+      expect(await verifyFailure(mx.port)).toMatchObject({ kind: 'tls', reply: null });
+      expect(mx.received).toEqual([]);
     });
   });
 

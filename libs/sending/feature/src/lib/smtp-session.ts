@@ -1,6 +1,7 @@
 import { domainToASCII } from 'node:url';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type { Endpoint } from '@postwave/sending/domain';
+import { rootCertificates } from 'node:tls';
+import type { Endpoint, TlsPolicy } from '@postwave/sending/domain';
 import { stuffingTransform } from './smtp-data';
 
 /**
@@ -41,7 +42,9 @@ export type SendResult =
 
 export interface SessionOptions {
   readonly heloName: string;
-  readonly tls: 'disabled' | 'opportunistic' | 'required';
+  readonly tls: TlsPolicy;
+  /** With `verify`: certificate authorities (PEM) trusted besides the system's. */
+  readonly ca?: string | null;
   readonly connectMs: number;
   readonly greetingMs: number;
   readonly socketMs: number;
@@ -59,9 +62,10 @@ export class SmtpSession {
   ) {}
 
   /**
-   * Connects, greets and negotiates STARTTLS per `options.tls`. TLS certificates are never verified
-   * (as between MTAs: an MX's certificate rarely matches its name), so `required` means encrypted, not
-   * authenticated.
+   * Connects, greets and negotiates STARTTLS per `options.tls`. Under `opportunistic` and `required`
+   * certificates are not verified (as between MTAs: an MX's certificate rarely matches its name), so
+   * `required` means encrypted, not authenticated; `verify` also needs a certificate that chains to
+   * a trusted authority and names the MX host (RFC 8461's "enforce"), else the attempt is a TLS failure.
    */
   static async open(endpoint: Endpoint, options: SessionOptions): Promise<SmtpSession> {
     try {
@@ -84,9 +88,16 @@ export class SmtpSession {
       name: options.heloName,
       secure: false,
       ignoreTLS: options.tls === 'disabled',
-      requireTLS: options.tls === 'required',
+      requireTLS: options.tls === 'required' || options.tls === 'verify',
       opportunisticTLS: options.tls === 'opportunistic',
-      tls: { rejectUnauthorized: false },
+      tls:
+        options.tls === 'verify'
+          ? {
+              rejectUnauthorized: true,
+              // Node replaces its roots with `ca`: the extra authorities join them instead.
+              ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
+            }
+          : { rejectUnauthorized: false },
       connectionTimeout: options.connectMs,
       greetingTimeout: options.greetingMs,
       socketTimeout: options.socketMs,
@@ -214,7 +225,12 @@ function isTlsFailure(error: NodemailerError, code: string, tls?: SessionOptions
   // nodemailer's own STARTTLS failures, and node:tls's handshake errors.
   if (error.code === 'ETLS' || error.command === 'STARTTLS' || /^ERR_(SSL|TLS)_/.test(code)) return true;
   // HELO has no STARTTLS, so a server that refuses EHLO (but not with 421, which closes) cannot meet required TLS.
-  if (tls === 'required' && error.command === 'EHLO' && !/^421/.test(error.response ?? '')) return true;
+  if (
+    (tls === 'required' || tls === 'verify') &&
+    error.command === 'EHLO' &&
+    !/^421/.test(error.response ?? '')
+  )
+    return true;
   // Without a reply, the error's own words tell (a socket dropped mid-handshake); with one, the reply is the server's.
   return !error.response && /tls|certificate|ssl/i.test(error.message);
 }

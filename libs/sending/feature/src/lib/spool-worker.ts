@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { isPermanent, qualifyConnectionFailure, qualifyReply } from '@postwave/bounce-rules';
 import type { DeliveryContent, Envelope, Fact } from '@postwave/contracts';
-import type { EntityManager } from 'typeorm';
 import {
   DATABASE,
   EVENT_LOG,
@@ -378,6 +377,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           heloName: path.helo ?? this.options.heloName,
           ...(path.sourceIp !== 'default' ? { localAddress: path.sourceIp } : {}),
           tls: tlsPolicyFor(rule, this.options.tls),
+          ca: this.options.tlsCa,
           connectMs: Math.min(rule.timeouts.connectMs, this.options.timeouts.connectMs),
           greetingMs: Math.min(rule.timeouts.greetingMs, this.options.timeouts.greetingMs),
           socketMs: Math.min(rule.timeouts.commandMs, this.options.timeouts.socketMs),
