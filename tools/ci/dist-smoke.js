@@ -33,6 +33,7 @@ async function until(what, check, timeoutMs) {
       const value = await check();
       if (value) return value;
     } catch (error) {
+      if (error.final) throw error;
       last = error;
     }
     if (Date.now() > deadline)
@@ -52,7 +53,10 @@ async function main() {
     {
       cwd: dir,
       env: {
-        ...process.env,
+        // The embedded mode: CI's KAFKA_BROKERS (set for the integration tests) must not switch it.
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(([key]) => key !== 'KAFKA_BROKERS' && key !== 'DATABASE_URL'),
+        ),
         SQLITE_PATH: path.join(dir, 'data', 'postwave.sqlite'),
         HTTP_HOST: '127.0.0.1',
         HTTP_PORT: String(http),
@@ -69,7 +73,8 @@ async function main() {
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let exitCode = null;
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve((exitCode = code ?? -1))));
   const checks = [];
   const check = (name, ok, detail) => {
     checks.push({ name, ok });
@@ -77,7 +82,15 @@ async function main() {
   };
   const base = `http://127.0.0.1:${http}`;
   try {
-    await until('GET /health', async () => (await fetch(`${base}/health`)).ok, 60_000);
+    await until(
+      'GET /health',
+      async () => {
+        if (exitCode !== null)
+          throw Object.assign(new Error(`the app exited with code ${exitCode}`), { final: true });
+        return (await fetch(`${base}/health`)).ok;
+      },
+      60_000,
+    );
     check('the compiled app starts and answers /health', true);
 
     const created = await fetch(`${base}/v1/deliveries`, {
