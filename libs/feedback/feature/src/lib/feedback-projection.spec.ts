@@ -6,8 +6,11 @@ import type { MessageLog } from '@postwave/feedback/domain';
 import {
   EmbeddedEventLog,
   EnvelopeFactory,
+  forgetGroup,
   openPlatform,
   type ConsumedEnvelope,
+  type ConsumedEvent,
+  type EventTx,
   type Platform,
 } from '@postwave/platform/eventing';
 import { createLogger } from '@postwave/platform/observability';
@@ -219,6 +222,64 @@ describe('feedback projection on the embedded event log', () => {
       takenIntoAccount: 0,
       sent: 1,
     });
+  });
+
+  it('writes the same rows when a consumer batch buffers message events as when each is applied alone', async () => {
+    // A second analysis voids the first run's exclusion: delivery events in the middle of a batch
+    // must see the message events before them.
+    const rerun: Fact[] = [
+      {
+        type: 'postwave.delivery.analysis-started.v1',
+        subject: 'd1',
+        data: { deliveryId: 'd1', run: 1, at },
+      },
+      {
+        type: 'postwave.message.excluded.v1',
+        subject: 'm-r1',
+        data: {
+          ...ids('m-r1'),
+          address: 'x@',
+          failureType: 'Hard',
+          reason: 'InvalidSyntax',
+          reasonCode: 201,
+          analysisRun: 1,
+        },
+      },
+      {
+        type: 'postwave.delivery.analysis-started.v1',
+        subject: 'd1',
+        data: { deliveryId: 'd1', run: 2, at },
+      },
+      {
+        type: 'postwave.message.excluded.v1',
+        subject: 'm-r1',
+        data: {
+          ...ids('m-r1'),
+          address: 'x@',
+          failureType: 'Hard',
+          reason: 'InvalidSyntax',
+          reasonCode: 201,
+          analysisRun: 1,
+        },
+      },
+    ];
+    const events = [...wrap(...rerun), ...wholeDelivery()];
+    await platform.eventLog.publish(events);
+    const replay = (handle: (event: ConsumedEvent, tx: EventTx) => Promise<void>) =>
+      platform.eventLog.replay({ group: FEEDBACK_GROUP, topics: FEEDBACK_TOPICS, handle });
+
+    await replay((event, tx) => projection.apply(tx.em, event.envelope));
+    const oneByOne = await snapshot();
+    await platform.db.transaction(async (em) => {
+      await em.clear('FeedbackMessageLog');
+      await em.clear('FeedbackDelivery');
+      await forgetGroup(em, FEEDBACK_GROUP);
+    });
+    await replay((event, tx) => projection.applyIn(tx, event.envelope));
+
+    expect(await snapshot()).toEqual(oneByOne);
+    expect(oneByOne.messages.map((m) => m.messageId)).not.toContain('m-r1');
+    expect(oneByOne.deliveries[0]).toMatchObject({ sent: 1, failed: 1, ignored: 1 });
   });
 
   it('changes nothing when the same events are applied again (a live group catching up after a replay)', async () => {

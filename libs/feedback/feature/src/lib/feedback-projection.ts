@@ -19,8 +19,9 @@ import {
   forgetGroup,
   type ConsumedEnvelope,
   type EventLog,
+  type EventTx,
 } from '@postwave/platform/eventing';
-import { sqlFor, type Database } from '@postwave/platform/persistence';
+import { insertMany, sqlFor, type Database } from '@postwave/platform/persistence';
 import type { EntityManager } from 'typeorm';
 import type { DeliveryRow } from './feedback.entities';
 
@@ -60,6 +61,26 @@ const LOG_COLUMNS = `message_id AS "messageId", delivery_id AS "deliveryId", add
 
 type StoredLog = MessageLog & { proof: number | null; analysisRun: number | null };
 
+const LOG_WRITE_COLUMNS = [
+  'message_id',
+  'delivery_id',
+  'address',
+  'status',
+  'failure_type',
+  'reason',
+  'reason_code',
+  'last_reply',
+  'attempts',
+  'updated_at',
+  'proof',
+  'analysis_run',
+];
+
+type MessageLogEnvelope = Parameters<typeof evolveMessageLog>[1] & ConsumedEnvelope;
+
+const isMessageLogEvent = (envelope: ConsumedEnvelope): envelope is MessageLogEnvelope =>
+  (MESSAGE_LOG_EVENTS as readonly string[]).includes(envelope.type);
+
 const emptyDelivery = (deliveryId: string): DeliveryRow => ({
   deliveryId,
   label: null,
@@ -96,6 +117,9 @@ const countsOf = (row: DeliveryRow): StatusCounts => ({
  */
 @Injectable()
 export class FeedbackProjection {
+  /** Message events of a consumer batch not written yet, by the batch's transaction. */
+  private readonly buffered = new WeakMap<EventTx, MessageLogEnvelope[]>();
+
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(EVENT_LOG) private readonly eventLog: EventLog,
@@ -168,12 +192,7 @@ export class FeedbackProjection {
         return this.updateDelivery(em, envelope.data.deliveryId, (row) => ({ ...row, state }));
       }
       default:
-        if ((MESSAGE_LOG_EVENTS as readonly string[]).includes(envelope.type)) {
-          return this.applyToMessage(
-            em,
-            envelope as Parameters<typeof evolveMessageLog>[1] & ConsumedEnvelope,
-          );
-        }
+        if (isMessageLogEvent(envelope)) return this.applyToMessages(em, [envelope]);
     }
   }
 
@@ -188,80 +207,151 @@ export class FeedbackProjection {
       group: FEEDBACK_GROUP,
       topics: FEEDBACK_TOPICS,
       types: PROJECTED_EVENTS,
-      handle: (event, tx) => this.apply(tx.em, event.envelope),
+      handle: (event, tx) => this.applyIn(tx, event.envelope),
     });
     return { replayed };
   }
 
-  private async applyToMessage(
-    em: EntityManager,
-    envelope: Parameters<typeof evolveMessageLog>[1] & ConsumedEnvelope,
-  ): Promise<void> {
-    // The hottest path of the projection (several events per message): plain SQL, no ORM.
-    const [current] = (await em.query(
-      sqlFor(em, `SELECT ${LOG_COLUMNS} FROM fb_message_log WHERE message_id = ?`),
-      [envelope.data.messageId],
-    )) as StoredLog[];
-    let analysisRun: number | null = current?.analysisRun ?? null;
-    if (envelope.type === 'postwave.message.excluded.v1' && envelope.data.analysisRun !== undefined) {
-      // An exclusion of a run a newer analysis has replaced is void.
-      const [delivery] = (await em.query(
-        sqlFor(em, 'SELECT analysis_run AS "analysisRun" FROM fb_delivery WHERE delivery_id = ?'),
-        [envelope.data.deliveryId],
-      )) as { analysisRun: number | null }[];
-      if ((delivery?.analysisRun ?? 0) > envelope.data.analysisRun) return;
-      analysisRun = envelope.data.analysisRun;
+  /**
+   * Applies an event inside a consumer batch: message events are buffered and written together
+   * when the batch ends (or before the next delivery event, which must see them), which turns
+   * three statements per event into a handful per batch.
+   */
+  async applyIn(tx: EventTx, envelope: ConsumedEnvelope): Promise<void> {
+    if (isMessageLogEvent(envelope)) {
+      let buffered = this.buffered.get(tx);
+      if (!buffered) {
+        buffered = [];
+        this.buffered.set(tx, buffered);
+        tx.beforeCommit(() => this.flush(tx));
+      }
+      buffered.push(envelope);
+      return;
     }
-    const proof =
-      current?.proof ??
-      (envelope.type === 'postwave.message.planned.v1' ? (envelope.data.proof ?? null) : null);
-    const next = evolveMessageLog(current ?? null, envelope, envelope.time);
-    if (next === current && (proof ?? null) === (current?.proof ?? null)) return;
-    const values = [
-      next.messageId,
-      next.deliveryId,
-      next.address,
-      next.status,
-      next.failureType,
-      next.reason,
-      next.reasonCode,
-      next.lastReply,
-      next.attempts,
-      next.updatedAt,
-      proof,
-      analysisRun,
+    await this.flush(tx);
+    await this.apply(tx.em, envelope);
+  }
+
+  private async flush(tx: EventTx): Promise<void> {
+    const buffered = this.buffered.get(tx);
+    if (buffered?.length) await this.applyToMessages(tx.em, buffered.splice(0));
+  }
+
+  /**
+   * Message events, in order: the log rows they touch are read in one query, evolved in memory,
+   * written back with one multi-row upsert, and each delivery's counts moved by one UPDATE.
+   */
+  private async applyToMessages(em: EntityManager, envelopes: readonly MessageLogEnvelope[]): Promise<void> {
+    const ids = [...new Set(envelopes.map((envelope) => envelope.data.messageId))];
+    const rows = new Map<string, StoredLog>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const found = (await em.query(
+        sqlFor(
+          em,
+          `SELECT ${LOG_COLUMNS} FROM fb_message_log WHERE message_id IN (${chunk.map(() => '?').join(', ')})`,
+        ),
+        chunk,
+      )) as StoredLog[];
+      for (const row of found) rows.set(row.messageId, row);
+    }
+    // An exclusion of a run a newer analysis has replaced is void.
+    const runs = new Map<string, number>();
+    const excludedIn = [
+      ...new Set(
+        envelopes.flatMap((e) =>
+          e.type === 'postwave.message.excluded.v1' && e.data.analysisRun !== undefined
+            ? [e.data.deliveryId]
+            : [],
+        ),
+      ),
     ];
-    await em.query(
-      sqlFor(
-        em,
-        `INSERT INTO fb_message_log (message_id, delivery_id, address, status, failure_type, reason, reason_code, last_reply, attempts, updated_at, proof, analysis_run)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (message_id) DO UPDATE SET address = excluded.address, status = excluded.status,
-           failure_type = excluded.failure_type, reason = excluded.reason, reason_code = excluded.reason_code,
-           last_reply = excluded.last_reply, attempts = excluded.attempts, updated_at = excluded.updated_at,
-           proof = excluded.proof, analysis_run = excluded.analysis_run`,
-      ),
-      values,
-    );
-    // Proofs are in the log but never in the delivery's counts.
-    if (current?.status === next.status || proof !== null) return;
-    const to = COUNT_SQL[next.status];
-    const moves = current ? `${COUNT_SQL[current.status]} = ${COUNT_SQL[current.status]} - 1, ` : '';
-    const move = sqlFor(
+    if (excludedIn.length > 0) {
+      const found = (await em.query(
+        sqlFor(
+          em,
+          `SELECT delivery_id AS "deliveryId", analysis_run AS "analysisRun" FROM fb_delivery WHERE delivery_id IN (${excludedIn.map(() => '?').join(', ')})`,
+        ),
+        excludedIn,
+      )) as { deliveryId: string; analysisRun: number | null }[];
+      for (const row of found) runs.set(row.deliveryId, Number(row.analysisRun ?? 0));
+    }
+
+    const changed = new Set<string>();
+    /** Count moves per delivery: status column → change. */
+    const moves = new Map<string, Map<MessageStatus, number>>();
+    const move = (deliveryId: string, status: MessageStatus, by: number) => {
+      let counts = moves.get(deliveryId);
+      if (!counts) moves.set(deliveryId, (counts = new Map()));
+      counts.set(status, (counts.get(status) ?? 0) + by);
+    };
+    for (const envelope of envelopes) {
+      const current = rows.get(envelope.data.messageId);
+      let analysisRun: number | null = current?.analysisRun ?? null;
+      if (envelope.type === 'postwave.message.excluded.v1' && envelope.data.analysisRun !== undefined) {
+        if ((runs.get(envelope.data.deliveryId) ?? 0) > envelope.data.analysisRun) continue;
+        analysisRun = envelope.data.analysisRun;
+      }
+      const proof =
+        current?.proof ??
+        (envelope.type === 'postwave.message.planned.v1' ? (envelope.data.proof ?? null) : null);
+      const next = evolveMessageLog(current ?? null, envelope, envelope.time);
+      if (next === current && (proof ?? null) === (current?.proof ?? null)) continue;
+      rows.set(next.messageId, { ...next, proof, analysisRun });
+      changed.add(next.messageId);
+      // Proofs are in the log but never in the delivery's counts.
+      if (current?.status === next.status || proof !== null) continue;
+      if (current) move(next.deliveryId, current.status, -1);
+      move(next.deliveryId, next.status, 1);
+    }
+
+    await insertMany(
       em,
-      `UPDATE fb_delivery SET ${moves}${to} = ${to} + 1 WHERE delivery_id = ? RETURNING delivery_id`,
+      'fb_message_log',
+      LOG_WRITE_COLUMNS,
+      [...changed].map((id) => {
+        const row = rows.get(id)!;
+        return [
+          row.messageId,
+          row.deliveryId,
+          row.address,
+          row.status,
+          row.failureType,
+          row.reason,
+          row.reasonCode,
+          row.lastReply,
+          row.attempts,
+          row.updatedAt,
+          row.proof,
+          row.analysisRun,
+        ];
+      }),
+      `ON CONFLICT (message_id) DO UPDATE SET address = excluded.address, status = excluded.status,
+         failure_type = excluded.failure_type, reason = excluded.reason, reason_code = excluded.reason_code,
+         last_reply = excluded.last_reply, attempts = excluded.attempts, updated_at = excluded.updated_at,
+         proof = excluded.proof, analysis_run = excluded.analysis_run`,
     );
-    if (this.rows(await em.query(move, [next.deliveryId])).length > 0) return;
-    // Messages may be projected before their delivery's header events: start the row, then count.
-    await em.query(
-      sqlFor(
+    for (const [deliveryId, counts] of moves) {
+      const sets = [...counts]
+        .filter(([, by]) => by !== 0)
+        .map(([status, by]) => `${COUNT_SQL[status]} = ${COUNT_SQL[status]} + ${by}`);
+      if (sets.length === 0) continue;
+      const update = sqlFor(
         em,
-        `INSERT INTO fb_delivery (delivery_id, state, targeted, pending, taken_into_account, sent, failed, ignored, canceled)
-         VALUES (?, 'Unknown', 0, 0, 0, 0, 0, 0, 0) ON CONFLICT (delivery_id) DO NOTHING`,
-      ),
-      [next.deliveryId],
-    );
-    await em.query(move, [next.deliveryId]);
+        `UPDATE fb_delivery SET ${sets.join(', ')} WHERE delivery_id = ? RETURNING delivery_id`,
+      );
+      if (this.rows(await em.query(update, [deliveryId])).length > 0) continue;
+      // Messages may be projected before their delivery's header events: start the row, then count.
+      await em.query(
+        sqlFor(
+          em,
+          `INSERT INTO fb_delivery (delivery_id, state, targeted, pending, taken_into_account, sent, failed, ignored, canceled)
+           VALUES (?, 'Unknown', 0, 0, 0, 0, 0, 0, 0) ON CONFLICT (delivery_id) DO NOTHING`,
+        ),
+        [deliveryId],
+      );
+      await em.query(update, [deliveryId]);
+    }
   }
 
   /** The rows of an UPDATE … RETURNING: TypeORM answers [rows, affected] on PostgreSQL. */

@@ -17,7 +17,7 @@ export class FeedbackConsumer {
         kind: SpanKind.CONSUMER,
         attributes: { 'postwave.subject': event.envelope.subject },
       },
-      () => this.projection.apply(tx.em, event.envelope),
+      () => this.projection.applyIn(tx, event.envelope),
     );
   }
 }

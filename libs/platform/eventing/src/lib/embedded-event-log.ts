@@ -5,7 +5,13 @@ import type { Logger } from '@postwave/platform/observability';
 import type { EntityManager } from 'typeorm';
 import { decodeStored, type Decoded } from './stored-envelope';
 import { firstDelivery } from './inbox';
-import type { ConsumedEvent, EventLog, SubscribeOptions, Subscription } from './event-log.port';
+import {
+  openEventTx,
+  type ConsumedEvent,
+  type EventLog,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-log.port';
 
 const BATCH = 200;
 const INSERT_CHUNK = 100;
@@ -146,7 +152,7 @@ export class EmbeddedEventLog implements EventLog {
     commitOffset: number | null,
   ): Promise<number> {
     return this.db.transaction(async (em) => {
-      const tx = { em, emit: (envelopes: readonly Envelope[]) => this.appendIn(em, envelopes) };
+      const { tx, finish } = openEventTx(em, (envelopes) => this.appendIn(em, envelopes));
       let handled = 0;
       for (const row of rows) {
         const event = this.decode(row);
@@ -157,6 +163,7 @@ export class EmbeddedEventLog implements EventLog {
         await options.handle(event, tx);
         handled++;
       }
+      await finish();
       if (commitOffset !== null) {
         await em.query(
           'INSERT INTO consumer_offset (group_id, seq) VALUES (?, ?) ON CONFLICT (group_id) DO UPDATE SET seq = excluded.seq',

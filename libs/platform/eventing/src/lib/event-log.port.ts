@@ -14,6 +14,26 @@ export interface ConsumedEvent {
 export interface EventTx {
   readonly em: EntityManager;
   emit(envelopes: readonly Envelope[]): Promise<void>;
+  /**
+   * Runs `work` once after the batch's last handler, in the same transaction (before the offset or
+   * inbox commit): a handler that buffers what several events change writes it there in one go.
+   */
+  beforeCommit(work: () => Promise<void>): void;
+}
+
+/** A batch's transaction context, and `finish` to run its before-commit work, in registration order. */
+export function openEventTx(
+  em: EntityManager,
+  emit: EventTx['emit'],
+): { readonly tx: EventTx; finish(): Promise<void> } {
+  const works: Array<() => Promise<void>> = [];
+  return {
+    tx: { em, emit, beforeCommit: (work) => void works.push(work) },
+    finish: async () => {
+      // Work may register more work; it runs too.
+      for (let i = 0; i < works.length; i++) await works[i]!();
+    },
+  };
 }
 
 export type EventHandler = (event: ConsumedEvent, tx: EventTx) => Promise<void>;

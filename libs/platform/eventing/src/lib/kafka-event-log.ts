@@ -5,7 +5,13 @@ import type { Database } from '@postwave/platform/persistence';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import type { EntityManager } from 'typeorm';
 import { topicFor } from './embedded-event-log';
-import type { ConsumedEvent, EventLog, SubscribeOptions, Subscription } from './event-log.port';
+import {
+  openEventTx,
+  type ConsumedEvent,
+  type EventLog,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-log.port';
 import { firstDelivery, pruneInbox } from './inbox';
 import { fromKafkaMessage } from './kafka-codec';
 import { OutboxRelay } from './outbox-relay';
@@ -170,7 +176,7 @@ export class KafkaEventLog implements EventLog {
   ) {
     if (!isRunning() || batch.messages.length === 0) return 0;
     const handled = await this.db.transaction(async (em) => {
-      const tx = { em, emit: (envelopes: readonly Envelope[]) => this.appendIn(em, envelopes) };
+      const { tx, finish } = openEventTx(em, (envelopes) => this.appendIn(em, envelopes));
       let count = 0;
       for (const message of batch.messages) {
         const type = message.headers?.['ce_type']?.toString();
@@ -192,6 +198,7 @@ export class KafkaEventLog implements EventLog {
         await options.handle(event, tx);
         count++;
       }
+      await finish();
       return count;
     });
     // Offsets are committed only after the transaction: a crash in between redelivers the batch,
