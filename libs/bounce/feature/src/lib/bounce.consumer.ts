@@ -1,9 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { countSoftError, quarantineFor, type AddressErrors } from '@postwave/bounce/domain';
-import { EnvelopeFactory, OnEvent, type EventContext } from '@postwave/platform/eventing';
+import { EnvelopeFactory, OnEvent, type EventContext, type EventTx } from '@postwave/platform/eventing';
 import { SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
-import { sqlFor } from '@postwave/platform/persistence';
+import { insertMany, sqlFor } from '@postwave/platform/persistence';
 import type { EntityManager } from 'typeorm';
 import { BOUNCE_OPTIONS, type BounceOptions } from './bounce-options';
 import type { BounceMessageRow } from './bounce.entities';
@@ -14,21 +14,19 @@ export const BOUNCE_GROUP = 'bounce-qualifier';
 @Controller()
 export class BounceConsumer {
   private readonly envelopes = new EnvelopeFactory('/postwave/bounce-qualifier');
+  private readonly buffered = new WeakMap<
+    EventTx,
+    { planned: Array<[string, string, string]>; sent: string[] }
+  >();
 
   constructor(@Inject(BOUNCE_OPTIONS) private readonly options: BounceOptions) {}
 
+  /** Every message's address, for bounces that come back with only the message id: kept per batch. */
   @OnEvent(BOUNCE_GROUP, 'postwave.message.planned.v1')
   async planned(@Payload() { event, tx }: EventContext) {
     if (event.envelope.type !== 'postwave.message.planned.v1') return;
     const { messageId, deliveryId, address } = event.envelope.data;
-    // Once per message: plain SQL (TypeORM's save reads the row first).
-    await tx.em.query(
-      sqlFor(
-        tx.em,
-        'INSERT INTO bq_message (message_id, delivery_id, address) VALUES (?, ?, ?) ON CONFLICT (message_id) DO NOTHING',
-      ),
-      [messageId, deliveryId, address],
-    );
+    this.buffer(tx).planned.push([messageId, deliveryId, address]);
   }
 
   @OnEvent(BOUNCE_GROUP, 'postwave.message.failed.v1', 'postwave.message.bounced.v1')
@@ -36,6 +34,7 @@ export class BounceConsumer {
     const { envelope } = event;
     if (envelope.type !== 'postwave.message.failed.v1' && envelope.type !== 'postwave.message.bounced.v1')
       return;
+    await this.flush(tx);
     await withSpan(
       'bounce qualify failure',
       { parent: envelope.traceparent, kind: SpanKind.CONSUMER },
@@ -66,20 +65,53 @@ export class BounceConsumer {
       return;
     if (envelope.type === 'postwave.message.sent.v1') {
       // Delivered: an address "with errors" is valid again (afterDelivered); a quarantine stays.
-      await tx.em.query(
-        sqlFor(
-          tx.em,
-          `DELETE FROM bq_address_errors WHERE NOT quarantined
-             AND address = (SELECT address FROM bq_message WHERE message_id = ?)`,
-        ),
-        [envelope.data.messageId],
-      );
+      this.buffer(tx).sent.push(envelope.data.messageId);
       return;
     }
+    await this.flush(tx);
     const message = await findMessage(tx.em, envelope.data.messageId);
     if (!message) return;
     if (envelope.data.failureType === 'Soft')
       await this.softError(tx, envelope, message, envelope.data.reason);
+  }
+
+  /**
+   * What a batch's planned and sent messages change, written when the batch ends or before an
+   * event that reads it (a failure or a deferral), so the order of a message's events holds.
+   */
+  private buffer(tx: EventTx): { planned: Array<[string, string, string]>; sent: string[] } {
+    let buffered = this.buffered.get(tx);
+    if (!buffered) {
+      this.buffered.set(tx, (buffered = { planned: [], sent: [] }));
+      tx.beforeCommit(() => this.flush(tx));
+    }
+    return buffered;
+  }
+
+  private async flush(tx: EventTx): Promise<void> {
+    const buffered = this.buffered.get(tx);
+    if (!buffered) return;
+    const planned = buffered.planned.splice(0);
+    const sent = buffered.sent.splice(0);
+    if (planned.length > 0)
+      await insertMany(
+        tx.em,
+        'bq_message',
+        ['message_id', 'delivery_id', 'address'],
+        planned,
+        'ON CONFLICT (message_id) DO NOTHING',
+      );
+    for (let i = 0; i < sent.length; i += 500) {
+      const chunk = sent.slice(i, i + 500);
+      await tx.em.query(
+        sqlFor(
+          tx.em,
+          `DELETE FROM bq_address_errors WHERE NOT quarantined
+             AND address IN (SELECT address FROM bq_message WHERE message_id IN (${chunk.map(() => '?').join(', ')}))`,
+        ),
+        chunk,
+      );
+    }
   }
 
   private async softError(

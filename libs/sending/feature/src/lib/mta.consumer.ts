@@ -1,6 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { EnvelopeFactory, OnEvent, type EventContext } from '@postwave/platform/eventing';
+import {
+  EnvelopeFactory,
+  OnEvent,
+  type ConsumedEnvelope,
+  type EventContext,
+  type EventTx,
+} from '@postwave/platform/eventing';
 import { SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
 import { sqlFor } from '@postwave/platform/persistence';
 import { messageCanceled } from '@postwave/sending/domain';
@@ -8,6 +14,8 @@ import { MTA_OPTIONS, type MtaOptions } from './mta-options';
 import { SpoolWorker } from './spool-worker';
 
 export const MTA_GROUP = 'sending-mta';
+
+type PlannedEnvelope = Extract<ConsumedEnvelope, { type: 'postwave.message.planned.v1' }>;
 
 /**
  * Takes messages in: each planned message is written to the spool and, in the same transaction,
@@ -17,6 +25,11 @@ export const MTA_GROUP = 'sending-mta';
 @Controller()
 export class MtaConsumer {
   private readonly envelopes = new EnvelopeFactory('/postwave/sending-mta');
+  /** Planned messages of a consumer batch not taken in yet, by the batch's transaction. */
+  private readonly taking = new WeakMap<
+    EventTx,
+    Array<{ envelope: PlannedEnvelope; traceparent: string | null }>
+  >();
 
   constructor(
     @Inject(SpoolWorker) private readonly worker: SpoolWorker,
@@ -26,6 +39,8 @@ export class MtaConsumer {
   /** Content as created, and as edited while the delivery is prepared (proofs use it meanwhile). */
   @OnEvent(MTA_GROUP, 'postwave.delivery.created.v1', 'postwave.delivery.updated.v1')
   async content(@Payload() { event, tx }: EventContext) {
+    // Messages planned before this event in the batch are taken in first, as they came.
+    await this.takeBuffered(tx);
     if (
       event.envelope.type !== 'postwave.delivery.created.v1' &&
       event.envelope.type !== 'postwave.delivery.updated.v1'
@@ -44,6 +59,7 @@ export class MtaConsumer {
     'postwave.delivery.stopped.v1',
   )
   async control(@Payload() { event, tx }: EventContext) {
+    await this.takeBuffered(tx);
     const { envelope } = event;
     if (
       envelope.type !== 'postwave.delivery.paused.v1' &&
@@ -71,71 +87,96 @@ export class MtaConsumer {
     );
   }
 
+  /**
+   * A planned message is taken in at the end of its consumer batch, with the batch's others: one
+   * read of the delivery controls, one multi-row spool insert, one append of the "taken into
+   * account" events, all in the batch's transaction.
+   */
   @OnEvent(MTA_GROUP, 'postwave.message.planned.v1')
   async take(@Payload() { event, tx }: EventContext) {
     const { envelope } = event;
     if (envelope.type !== 'postwave.message.planned.v1') return;
-    const { data } = envelope;
-    await withSpan(
+    // The span marks the hand-over; its context is what the spooled message and its events carry.
+    const traceparent = await withSpan(
       'mta take message',
       {
         parent: envelope.traceparent,
         kind: SpanKind.CONSUMER,
-        attributes: { 'postwave.message_id': data.messageId },
+        attributes: { 'postwave.message_id': envelope.data.messageId },
       },
-      async () => {
-        const traceparent = traceparentOf() ?? envelope.traceparent ?? null;
-        const [control] = (await tx.em.query(
-          sqlFor(tx.em, 'SELECT state FROM mta_delivery_control WHERE delivery_id = ?'),
-          [data.deliveryId],
-        )) as { state: string }[];
-        if (control?.state === 'stopped') {
-          // Planned before the stop but arriving after it: canceled, never sent.
-          await tx.emit(
-            this.envelopes.wrap(
-              [messageCanceled(data.messageId, data.deliveryId, new Date())],
-              EnvelopeFactory.after(envelope, traceparent ?? undefined),
-            ),
-          );
-          return;
-        }
+      async () => traceparentOf() ?? envelope.traceparent ?? null,
+    );
+    let taking = this.taking.get(tx);
+    if (!taking) {
+      this.taking.set(tx, (taking = []));
+      tx.beforeCommit(() => this.takeBuffered(tx));
+    }
+    taking.push({ envelope, traceparent });
+  }
+
+  private async takeBuffered(tx: EventTx): Promise<void> {
+    const planned = this.taking.get(tx)?.splice(0) ?? [];
+    if (planned.length === 0) return;
+    const deliveryIds = [...new Set(planned.map(({ envelope }) => envelope.data.deliveryId))];
+    const controls = (await tx.em.query(
+      sqlFor(
+        tx.em,
+        `SELECT delivery_id AS "deliveryId", state FROM mta_delivery_control WHERE delivery_id IN (${deliveryIds.map(() => '?').join(', ')})`,
+      ),
+      deliveryIds,
+    )) as { deliveryId: string; state: string }[];
+    const stopped = new Set(controls.filter((c) => c.state === 'stopped').map((c) => c.deliveryId));
+    const now = Date.now();
+    const rows = planned
+      .filter(({ envelope }) => !stopped.has(envelope.data.deliveryId))
+      .map(({ envelope, traceparent }) => {
+        const { data } = envelope;
         // A message of a later wave waits in the spool, still "Pending": it is announced when due.
-        const waiting = data.notBefore !== undefined && Date.parse(data.notBefore) > Date.now();
-        // The same message planned twice (a replayed command) is spooled and announced once.
-        const added = await this.worker.spool(tx.em, {
+        const waiting = data.notBefore !== undefined && Date.parse(data.notBefore) > now;
+        return {
           messageId: data.messageId,
           deliveryId: data.deliveryId,
           address: data.address,
           domain: data.domain,
           attributes: JSON.stringify(data.attributes),
           validUntil: data.validUntil,
-          state: 'queued',
+          state: 'queued' as const,
           attempts: 0,
           nextAttemptAt: waiting ? new Date(data.notBefore!).toISOString() : envelope.time,
           correlationId: envelope.correlationid,
           traceparent,
           announced: waiting ? 0 : 1,
           subjectPrefix: data.subjectPrefix ?? null,
-        });
-        if (!added || waiting) return;
-        await tx.emit(
-          this.envelopes.wrap(
-            [
-              {
-                type: 'postwave.message.taken-into-account.v1',
-                subject: data.messageId,
-                data: {
-                  messageId: data.messageId,
-                  deliveryId: data.deliveryId,
-                  mta: this.options.instance,
-                  at: new Date().toISOString(),
-                },
+        };
+      });
+    // The same message planned twice (a replayed command) is spooled and announced once.
+    const added = await this.worker.spool(tx.em, rows);
+    const at = new Date().toISOString();
+    await tx.emit(
+      planned.flatMap(({ envelope, traceparent }) => {
+        const { data } = envelope;
+        const after = EnvelopeFactory.after(envelope, traceparent ?? undefined);
+        // Planned before the stop but arriving after it: canceled, never sent.
+        if (stopped.has(data.deliveryId))
+          return this.envelopes.wrap([messageCanceled(data.messageId, data.deliveryId, new Date())], after);
+        const waiting = data.notBefore !== undefined && Date.parse(data.notBefore) > now;
+        if (!added.has(data.messageId) || waiting) return [];
+        return this.envelopes.wrap(
+          [
+            {
+              type: 'postwave.message.taken-into-account.v1',
+              subject: data.messageId,
+              data: {
+                messageId: data.messageId,
+                deliveryId: data.deliveryId,
+                mta: this.options.instance,
+                at,
               },
-            ],
-            EnvelopeFactory.after(envelope, traceparent ?? undefined),
-          ),
+            },
+          ],
+          after,
         );
-      },
+      }),
     );
     this.worker.poke();
   }

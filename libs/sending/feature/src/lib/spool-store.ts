@@ -86,36 +86,42 @@ export class SpoolStore {
   }
 
   /**
-   * Spools a planned message unless it is already there (a replayed command plans the same id);
-   * true when this call added it.
+   * Spools planned messages unless they are already there (a replayed command plans the same ids);
+   * returns the ids this call added.
    */
-  async add(
+  async addMany(
     em: EntityManager,
-    row: Omit<SpoolRow, 'leaseOwner' | 'leaseUntil' | 'lastReply'>,
-  ): Promise<boolean> {
-    const inserted: unknown[] = await em.query(
-      sqlFor(
-        em,
-        `INSERT INTO mta_spool (message_id, delivery_id, address, domain, attributes, valid_until, state, attempts, next_attempt_at, correlation_id, traceparent, announced, subject_prefix)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
-      ),
-      [
-        row.messageId,
-        row.deliveryId,
-        row.address,
-        row.domain,
-        row.attributes,
-        row.validUntil,
-        row.state,
-        row.attempts,
-        row.nextAttemptAt,
-        row.correlationId,
-        row.traceparent,
-        row.announced,
-        row.subjectPrefix,
-      ],
-    );
-    return inserted.length > 0;
+    rows: ReadonlyArray<Omit<SpoolRow, 'leaseOwner' | 'leaseUntil' | 'lastReply'>>,
+  ): Promise<Set<string>> {
+    const added = new Set<string>();
+    for (let i = 0; i < rows.length; i += 400) {
+      const chunk = rows.slice(i, i + 400);
+      const inserted = (await em.query(
+        sqlFor(
+          em,
+          `INSERT INTO mta_spool (message_id, delivery_id, address, domain, attributes, valid_until, state, attempts, next_attempt_at, correlation_id, traceparent, announced, subject_prefix)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (message_id) DO NOTHING RETURNING message_id AS "messageId"`,
+        ),
+        chunk.flatMap((row) => [
+          row.messageId,
+          row.deliveryId,
+          row.address,
+          row.domain,
+          row.attributes,
+          row.validUntil,
+          row.state,
+          row.attempts,
+          row.nextAttemptAt,
+          row.correlationId,
+          row.traceparent,
+          row.announced,
+          row.subjectPrefix,
+        ]),
+      )) as { messageId: string }[];
+      for (const row of inserted) added.add(row.messageId);
+    }
+    return added;
   }
 
   /** Marks messages whose wave has come as announced ("taken into account"). */

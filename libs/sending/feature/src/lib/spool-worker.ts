@@ -167,8 +167,9 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     ];
   }
 
-  spool(em: Parameters<SpoolStore['add']>[0], row: Parameters<SpoolStore['add']>[1]): Promise<boolean> {
-    return this.store.add(em, row);
+  /** Spools planned messages (a message already there is left alone); returns the ids added. */
+  spool(em: Parameters<SpoolStore['addMany']>[0], rows: Parameters<SpoolStore['addMany']>[1]) {
+    return this.store.addMany(em, rows);
   }
 
   cancelQueued(em: Parameters<SpoolStore['cancelQueued']>[0], deliveryId: string) {
