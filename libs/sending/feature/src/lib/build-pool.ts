@@ -34,8 +34,8 @@ interface Thread {
   readonly worker: Worker;
   /** Content keys the thread holds, oldest first. */
   readonly contents: Map<string, true>;
-  /** The keys the thread was last given per sender domain, as a comparable text. */
-  readonly keys: Map<string, string>;
+  /** The keys the thread was last given per sender domain (the keyring's list, by identity). */
+  readonly keys: Map<string, readonly SigningKey[]>;
   readonly inFlight: Map<number, readonly Request[]>;
   outstanding: number;
 }
@@ -61,8 +61,13 @@ export class BuildPool implements MessageBuilding {
   private closed = false;
   /** Messages built on a thread and in-process (no thread, or a thread that could not). */
   private readonly counts = { threaded: 0, inProcess: 0 };
-  /** Content objects are parsed per claim; their key is computed once per object. */
+  /**
+   * A short key per distinct content (delivery id and text), so a batch names each message's
+   * content in a few bytes: content objects are parsed per claim, so the key is found once per object.
+   */
   private readonly contentKeys = new WeakMap<DeliveryContent, string>();
+  private readonly keysByStamp = new Map<string, string>();
+  private nextContentKey = 1;
 
   constructor(
     private readonly settings: BuilderSettings,
@@ -141,13 +146,12 @@ export class BuildPool implements MessageBuilding {
         }
       }
       const domain = content.sender.address.split('@')[1]!.toLowerCase();
-      if (!keys.some(([known]) => known === domain)) {
-        const current = this.keyring.keysFor(domain);
-        const text = current.map((k) => `${k.selector}:${k.privateKey}`).join('\n');
-        if (thread.keys.get(domain) !== text) {
-          thread.keys.set(domain, text);
-          keys.push([domain, current]);
-        }
+      // The keyring hands out the same list until a rescan changes it.
+      const current = this.keyring.keysFor(domain);
+      const given = thread.keys.get(domain);
+      if (given !== current && !(given?.length === 0 && current.length === 0)) {
+        thread.keys.set(domain, current);
+        keys.push([domain, current]);
       }
       return { content: key, message };
     });
@@ -244,7 +248,14 @@ export class BuildPool implements MessageBuilding {
   private keyOf(deliveryId: string, content: DeliveryContent): string {
     let key = this.contentKeys.get(content);
     if (key === undefined) {
-      key = `${deliveryId}\n${JSON.stringify(content)}`;
+      const stamp = `${deliveryId}\n${JSON.stringify(content)}`;
+      key = this.keysByStamp.get(stamp);
+      if (key === undefined) {
+        key = `c${this.nextContentKey++}`;
+        // A new key for a content seen long ago only costs sending it to a thread again.
+        if (this.keysByStamp.size >= 1000) this.keysByStamp.delete(this.keysByStamp.keys().next().value!);
+        this.keysByStamp.set(stamp, key);
+      }
       this.contentKeys.set(content, key);
     }
     return key;
