@@ -32,7 +32,18 @@ interface LoopFrame {
   readonly parent: LoopFrame | null;
 }
 
-type Env = { readonly attributes: Readonly<Record<string, unknown>>; loop: LoopFrame | null };
+type Env = {
+  readonly attributes: Readonly<Record<string, unknown>>;
+  loop: LoopFrame | null;
+  /** Loop iterations left before the render is handed to LiquidJS and its limits. */
+  budget: number;
+};
+
+/**
+ * Loop iterations one render may take here: far above any newsletter, and a template above it
+ * goes to LiquidJS, whose render and memory limits end a runaway loop with an error.
+ */
+const MAX_ITERATIONS = 100_000;
 type Node = (env: Env) => string;
 type Getter = (env: Env) => unknown;
 
@@ -78,7 +89,7 @@ export function compileFast(liquid: Liquid, templates: readonly Template[]): Fas
   const nodes = compileList(templates, [], liquid, filterThis);
   if (!nodes) return null;
   return (attributes) => {
-    const env: Env = { attributes, loop: null };
+    const env: Env = { attributes, loop: null, budget: MAX_ITERATIONS };
     let out = '';
     for (const node of nodes) out += node(env);
     return out;
@@ -213,6 +224,8 @@ function compileFor(
       for (const node of otherwise) out += node(env);
       return out;
     }
+    env.budget -= to - from + 1;
+    if (env.budget < 0) throw MISS;
     const frame: LoopFrame = { variable, item: from, index: 0, length: to - from + 1, parent: env.loop };
     env.loop = frame;
     try {

@@ -78,3 +78,26 @@ describe('checking a recipient without rendering', () => {
     expect(nested.compiled.check({ name: 'Ada' })).toMatchObject({ ok: false, part: 'subject' });
   });
 });
+
+describe('render limits', () => {
+  const compiled = (html: string) => {
+    const result = CompiledContent.compile({ sender: { address: 'news@shop.example' }, subject: 'Hi', html });
+    if (!result.ok) throw new Error(result.error);
+    return result.compiled;
+  };
+
+  it.each([
+    ['a huge range', '{% for i in (1..100000000) %}x{% endfor %}'],
+    ['nested loops', '{% for i in (1..5000) %}{% for j in (1..5000) %}{{ j }}{% endfor %}{% endfor %}'],
+  ])('fails the personalization of %s instead of rendering it for minutes', (_name, html) => {
+    const result = compiled(html).render({});
+
+    expect(result).toEqual({ ok: false, part: 'html', error: expect.stringMatching(/limit exceeded/) });
+  });
+
+  it('still renders a long loop in full once it leaves the fast renderer', () => {
+    const result = compiled('{% for i in (1..150000) %}x{% endfor %}').render({});
+
+    expect(result.ok && result.content.html?.length).toBe(150_000);
+  });
+});

@@ -31,6 +31,13 @@ export interface RenderedContent {
 export type RenderResult =
   { ok: true; content: RenderedContent } | { ok: false; part: string; error: string };
 
+/**
+ * What one recipient's render may use: a template that would loop for minutes or build gigabytes
+ * (`{% for i in (1..100000000) %}`) fails that recipient's personalization instead of stalling the
+ * analysis or the MTA. Newsletters use a tiny fraction of both.
+ */
+export const RENDER_LIMITS = { renderMs: 2_000, memory: 10_000_000 } as const;
+
 // Strict mode: a missing variable or unknown filter is an error for that recipient, never an
 // empty string in someone's inbox.
 const liquid = new Liquid({
@@ -38,6 +45,8 @@ const liquid = new Liquid({
   strictFilters: true,
   ownPropertyOnly: true,
   cache: false,
+  renderLimit: RENDER_LIMITS.renderMs,
+  memoryLimit: RENDER_LIMITS.memory,
 });
 
 /** Delivery content with its templates parsed once, rendered per recipient. */
