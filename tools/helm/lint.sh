@@ -65,6 +65,7 @@ reject --set telemetry.tracesExporter=jaeger
 reject --set telemetry.tracesExporter=otlp
 reject --set sendingMta.hostNetwork=yes
 reject --set deliveryPlanner.replicaCount=-1
+reject --set sendingMta.buildThreads=-1
 reject --set unknownTopLevelKey=1
 reject --set "extraEnv[0].name=FOO" --set "extraEnv[0].value=1"
 
