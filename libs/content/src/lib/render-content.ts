@@ -120,11 +120,11 @@ export class CompiledContent {
     if (reserved) attributes = withReserved(attributes, reserved);
     let part = 'subject';
     try {
-      liquid.renderSync(this.subject, attributes);
+      renderPart(this.fast.subject, this.subject, attributes);
       part = 'html';
-      if (this.html) liquid.renderSync(this.html, attributes);
+      if (this.html) renderPart(this.fast.html, this.html, attributes);
       part = 'text';
-      if (this.text) liquid.renderSync(this.text, attributes);
+      if (this.text) renderPart(this.fast.text, this.text, attributes);
       return { ok: true };
     } catch (error) {
       return { ok: false, part, error: (error as Error).message.split('\n')[0] ?? 'render error' };
