@@ -227,42 +227,24 @@ describe('feedback projection on the embedded event log', () => {
   it('writes the same rows when a consumer batch buffers message events as when each is applied alone', async () => {
     // A second analysis voids the first run's exclusion: delivery events in the middle of a batch
     // must see the message events before them.
-    const rerun: Fact[] = [
-      {
-        type: 'postwave.delivery.analysis-started.v1',
-        subject: 'd1',
-        data: { deliveryId: 'd1', run: 1, at },
+    const analysisStarted = (run: number): Fact => ({
+      type: 'postwave.delivery.analysis-started.v1',
+      subject: 'd1',
+      data: { deliveryId: 'd1', run, at },
+    });
+    const excludedInRun1: Fact = {
+      type: 'postwave.message.excluded.v1',
+      subject: 'm-r1',
+      data: {
+        ...ids('m-r1'),
+        address: 'x@',
+        failureType: 'Hard',
+        reason: 'InvalidSyntax',
+        reasonCode: 201,
+        analysisRun: 1,
       },
-      {
-        type: 'postwave.message.excluded.v1',
-        subject: 'm-r1',
-        data: {
-          ...ids('m-r1'),
-          address: 'x@',
-          failureType: 'Hard',
-          reason: 'InvalidSyntax',
-          reasonCode: 201,
-          analysisRun: 1,
-        },
-      },
-      {
-        type: 'postwave.delivery.analysis-started.v1',
-        subject: 'd1',
-        data: { deliveryId: 'd1', run: 2, at },
-      },
-      {
-        type: 'postwave.message.excluded.v1',
-        subject: 'm-r1',
-        data: {
-          ...ids('m-r1'),
-          address: 'x@',
-          failureType: 'Hard',
-          reason: 'InvalidSyntax',
-          reasonCode: 201,
-          analysisRun: 1,
-        },
-      },
-    ];
+    };
+    const rerun = [analysisStarted(1), excludedInRun1, analysisStarted(2), excludedInRun1];
     const events = [...wrap(...rerun), ...wholeDelivery()];
     await platform.eventLog.publish(events);
     const replay = (handle: (event: ConsumedEvent, tx: EventTx) => Promise<void>) =>
