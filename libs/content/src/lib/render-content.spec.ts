@@ -101,3 +101,24 @@ describe('render limits', () => {
     expect(result.ok && result.content.html?.length).toBe(150_000);
   });
 });
+
+describe('the attributes a message carries', () => {
+  const compiled = (subject: string) => {
+    const result = CompiledContent.compile({ sender: { address: 'news@shop.example' }, subject, text: 'Hi' });
+    if (!result.ok) throw new Error(result.error);
+    return result.compiled;
+  };
+
+  it('keeps only the attributes the templates read', () => {
+    expect(
+      compiled('Hi {{ firstName }}').readAttributes({ firstName: 'Ada', city: 'Lund', age: 36 }),
+    ).toEqual({
+      firstName: 'Ada',
+    });
+  });
+
+  it('keeps them all when a template reads nested paths', () => {
+    const all = { firstName: 'Ada', city: 'Lund' };
+    expect(compiled('Hi {{ profile.name }}').readAttributes(all)).toBe(all);
+  });
+});

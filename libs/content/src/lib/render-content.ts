@@ -106,6 +106,18 @@ export class CompiledContent {
   }
 
   /**
+   * Only the attributes the templates read, so what travels with a message stays small; all of
+   * them when the templates read nested or computed paths.
+   */
+  readAttributes(attributes: Attributes): Attributes {
+    if (!this.plainVariables) return attributes;
+    const kept: Record<string, Attributes[string]> = {};
+    for (const name of this.plainVariables)
+      if (Object.hasOwn(attributes, name)) kept[name] = attributes[name]!;
+    return kept;
+  }
+
+  /**
    * Renders every part to find personalization errors, without building the text alternative:
    * the analysis checks each recipient this way, the MTA renders for real.
    */

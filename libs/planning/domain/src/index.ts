@@ -10,3 +10,4 @@ export * from './lib/typology-checks';
 export * from './lib/wave-plan';
 export * from './lib/fingerprint-set';
 export * from './lib/analysis-report';
+export * from './lib/address-status';

@@ -1,23 +1,33 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { countSoftError, quarantineFor, type AddressErrors } from '@postwave/bounce/domain';
-import { EnvelopeFactory, OnEvent, type EventContext, type EventTx } from '@postwave/platform/eventing';
+import {
+  BatchBuffer,
+  EnvelopeFactory,
+  OnEvent,
+  type EventContext,
+  type EventTx,
+} from '@postwave/platform/eventing';
 import { SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
-import { insertMany, sqlFor } from '@postwave/platform/persistence';
+import { inChunks, insertMany, sqlFor } from '@postwave/platform/persistence';
 import type { EntityManager } from 'typeorm';
 import { BOUNCE_OPTIONS, type BounceOptions } from './bounce-options';
 import type { BounceMessageRow } from './bounce.entities';
 
 export const BOUNCE_GROUP = 'bounce-qualifier';
 
+/** A planned message's row (id, delivery, address), or a delivered message's id. */
+type BatchItem = { readonly planned: [string, string, string] } | { readonly sent: string };
+
 /** Feeds the quarantine from final failures, synchronous (MTA) and asynchronous (DSN, ARF) alike. */
 @Controller()
 export class BounceConsumer {
   private readonly envelopes = new EnvelopeFactory('/postwave/bounce-qualifier');
-  private readonly buffered = new WeakMap<
-    EventTx,
-    { planned: Array<[string, string, string]>; sent: string[] }
-  >();
+  /**
+   * What a batch's planned and sent messages change, written when the batch ends or before an
+   * event that reads it (a failure or a deferral), so the order of a message's events holds.
+   */
+  private readonly batch = new BatchBuffer<BatchItem>((tx, items) => this.write(tx, items));
 
   constructor(@Inject(BOUNCE_OPTIONS) private readonly options: BounceOptions) {}
 
@@ -26,7 +36,7 @@ export class BounceConsumer {
   async planned(@Payload() { event, tx }: EventContext) {
     if (event.envelope.type !== 'postwave.message.planned.v1') return;
     const { messageId, deliveryId, address } = event.envelope.data;
-    this.buffer(tx).planned.push([messageId, deliveryId, address]);
+    this.batch.add(tx, { planned: [messageId, deliveryId, address] });
   }
 
   @OnEvent(BOUNCE_GROUP, 'postwave.message.failed.v1', 'postwave.message.bounced.v1')
@@ -34,7 +44,7 @@ export class BounceConsumer {
     const { envelope } = event;
     if (envelope.type !== 'postwave.message.failed.v1' && envelope.type !== 'postwave.message.bounced.v1')
       return;
-    await this.flush(tx);
+    await this.batch.flush(tx);
     await withSpan(
       'bounce qualify failure',
       { parent: envelope.traceparent, kind: SpanKind.CONSUMER },
@@ -65,53 +75,37 @@ export class BounceConsumer {
       return;
     if (envelope.type === 'postwave.message.sent.v1') {
       // Delivered: an address "with errors" is valid again (afterDelivered); a quarantine stays.
-      this.buffer(tx).sent.push(envelope.data.messageId);
+      this.batch.add(tx, { sent: envelope.data.messageId });
       return;
     }
-    await this.flush(tx);
+    await this.batch.flush(tx);
     const message = await findMessage(tx.em, envelope.data.messageId);
     if (!message) return;
     if (envelope.data.failureType === 'Soft')
       await this.softError(tx, envelope, message, envelope.data.reason);
   }
 
-  /**
-   * What a batch's planned and sent messages change, written when the batch ends or before an
-   * event that reads it (a failure or a deferral), so the order of a message's events holds.
-   */
-  private buffer(tx: EventTx): { planned: Array<[string, string, string]>; sent: string[] } {
-    let buffered = this.buffered.get(tx);
-    if (!buffered) {
-      this.buffered.set(tx, (buffered = { planned: [], sent: [] }));
-      tx.beforeCommit(() => this.flush(tx));
-    }
-    return buffered;
-  }
-
-  private async flush(tx: EventTx): Promise<void> {
-    const buffered = this.buffered.get(tx);
-    if (!buffered) return;
-    const planned = buffered.planned.splice(0);
-    const sent = buffered.sent.splice(0);
-    if (planned.length > 0)
-      await insertMany(
-        tx.em,
-        'bq_message',
-        ['message_id', 'delivery_id', 'address'],
-        planned,
-        'ON CONFLICT (message_id) DO NOTHING',
-      );
-    for (let i = 0; i < sent.length; i += 500) {
-      const chunk = sent.slice(i, i + 500);
+  /** Message rows first: a message delivered in the batch that planned it clears its address too. */
+  private async write(tx: EventTx, items: readonly BatchItem[]): Promise<void> {
+    const planned = items.flatMap((item) => ('planned' in item ? [item.planned] : []));
+    const sent = items.flatMap((item) => ('sent' in item ? [item.sent] : []));
+    await insertMany(
+      tx.em,
+      'bq_message',
+      ['message_id', 'delivery_id', 'address'],
+      planned,
+      'ON CONFLICT (message_id) DO NOTHING',
+    );
+    await inChunks(sent, async (chunk, marks) => {
       await tx.em.query(
         sqlFor(
           tx.em,
           `DELETE FROM bq_address_errors WHERE NOT quarantined
-             AND address IN (SELECT address FROM bq_message WHERE message_id IN (${chunk.map(() => '?').join(', ')}))`,
+             AND address IN (SELECT address FROM bq_message WHERE message_id IN (${marks}))`,
         ),
         chunk,
       );
-    }
+    });
   }
 
   private async softError(

@@ -17,11 +17,12 @@ import {
   DATABASE,
   EVENT_LOG,
   forgetGroup,
+  BatchBuffer,
   type ConsumedEnvelope,
   type EventLog,
   type EventTx,
 } from '@postwave/platform/eventing';
-import { insertMany, sqlFor, type Database } from '@postwave/platform/persistence';
+import { inChunks, insertMany, sqlFor, type Database } from '@postwave/platform/persistence';
 import type { EntityManager } from 'typeorm';
 import type { DeliveryRow } from './feedback.entities';
 
@@ -117,8 +118,10 @@ const countsOf = (row: DeliveryRow): StatusCounts => ({
  */
 @Injectable()
 export class FeedbackProjection {
-  /** Message events of a consumer batch not written yet, by the batch's transaction. */
-  private readonly buffered = new WeakMap<EventTx, MessageLogEnvelope[]>();
+  /** Message events of a consumer batch, written together when it ends. */
+  private readonly messages = new BatchBuffer<MessageLogEnvelope>((tx, envelopes) =>
+    this.applyToMessages(tx.em, envelopes),
+  );
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
@@ -218,23 +221,9 @@ export class FeedbackProjection {
    * three statements per event into a handful per batch.
    */
   async applyIn(tx: EventTx, envelope: ConsumedEnvelope): Promise<void> {
-    if (isMessageLogEvent(envelope)) {
-      let buffered = this.buffered.get(tx);
-      if (!buffered) {
-        buffered = [];
-        this.buffered.set(tx, buffered);
-        tx.beforeCommit(() => this.flush(tx));
-      }
-      buffered.push(envelope);
-      return;
-    }
-    await this.flush(tx);
+    if (isMessageLogEvent(envelope)) return this.messages.add(tx, envelope);
+    await this.messages.flush(tx);
     await this.apply(tx.em, envelope);
-  }
-
-  private async flush(tx: EventTx): Promise<void> {
-    const buffered = this.buffered.get(tx);
-    if (buffered?.length) await this.applyToMessages(tx.em, buffered.splice(0));
   }
 
   /**
@@ -244,17 +233,13 @@ export class FeedbackProjection {
   private async applyToMessages(em: EntityManager, envelopes: readonly MessageLogEnvelope[]): Promise<void> {
     const ids = [...new Set(envelopes.map((envelope) => envelope.data.messageId))];
     const rows = new Map<string, StoredLog>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
+    await inChunks(ids, async (chunk, marks) => {
       const found = (await em.query(
-        sqlFor(
-          em,
-          `SELECT ${LOG_COLUMNS} FROM fb_message_log WHERE message_id IN (${chunk.map(() => '?').join(', ')})`,
-        ),
+        sqlFor(em, `SELECT ${LOG_COLUMNS} FROM fb_message_log WHERE message_id IN (${marks})`),
         chunk,
       )) as StoredLog[];
       for (const row of found) rows.set(row.messageId, row);
-    }
+    });
     // An exclusion of a run a newer analysis has replaced is void.
     const runs = new Map<string, number>();
     const excludedIn = [

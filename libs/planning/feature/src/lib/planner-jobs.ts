@@ -18,6 +18,7 @@ import { DATABASE, INSTANCE, LOGGER } from '@postwave/platform/eventing';
 import type { Logger } from '@postwave/platform/observability';
 import { insertMany, sqlFor, type Database } from '@postwave/platform/persistence';
 import {
+  addStatuses,
   capacityCheck,
   concludeAnalysis,
   failedAnalysis,
@@ -44,7 +45,6 @@ import type { EntityManager } from 'typeorm';
 import { PlannerCommands } from './planner-commands';
 import {
   addressStatusCount,
-  addStatuses,
   allAddressStatuses,
   blockedReasons,
   loadCompiledTypology,
@@ -565,13 +565,9 @@ export class PlannerJobs implements OnApplicationBootstrap, OnApplicationShutdow
     // Planned messages carry only the attributes the templates read (all of them when the templates
     // read nested paths): events stay small, and the profile's other columns stay in the planner.
     const compiled = CompiledContent.compile(delivery.settings.content);
-    const used = compiled.ok ? compiled.compiled.variables : null;
     const attributesOf = (raw: string): Attributes => {
-      const all = JSON.parse(raw) as Record<string, Attributes[string]>;
-      if (!used) return all;
-      const kept: Record<string, Attributes[string]> = {};
-      for (const name of used) if (Object.hasOwn(all, name)) kept[name] = all[name]!;
-      return kept;
+      const all = JSON.parse(raw) as Attributes;
+      return compiled.ok ? compiled.compiled.readAttributes(all) : all;
     };
     // Deliveries under a pressure rule leave a contact per recipient, which later pressure rules count.
     const typology = await this.db.read((em) => loadCompiledTypology(em, delivery.settings.typology));
@@ -691,8 +687,6 @@ const RECIPIENT_COLUMNS = [
   'detail',
   'rank',
 ] as const;
-
-/** A stable pseudo-random rank from the message id (itself a hash): no RNG state to persist. */
 
 const startOfDay = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 

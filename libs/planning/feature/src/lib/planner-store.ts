@@ -1,7 +1,14 @@
 import { DEFAULT_TYPOLOGY, parseOrThrow, Typology, type FailureReason } from '@postwave/contracts';
 import type { Attributes } from '@postwave/content';
-import { sqlFor } from '@postwave/platform/persistence';
-import { compileTypology, nextDueAt, type CompiledTypology, type Delivery } from '@postwave/planning/domain';
+import { inChunks, sqlFor } from '@postwave/platform/persistence';
+import {
+  addStatuses,
+  compileTypology,
+  nextDueAt,
+  type AddressStatusRow,
+  type CompiledTypology,
+  type Delivery,
+} from '@postwave/planning/domain';
 import type { EntityManager } from 'typeorm';
 
 export async function loadDelivery(em: EntityManager, deliveryId: string): Promise<Delivery | null> {
@@ -78,38 +85,17 @@ export async function blockedReasons(
   audience: string | undefined,
 ): Promise<Map<string, FailureReason>> {
   const blocked = new Map<string, FailureReason>();
-  await inChunks(addresses, async (chunk, marks) => {
-    const rows = (await em.query(
-      sqlFor(em, `SELECT address, scope, reason FROM planner_address_status WHERE address IN (${marks})`),
-      chunk,
-    )) as { address: string; scope: string; reason: FailureReason }[];
-    addStatuses(blocked, rows, audience);
-  });
-  return blocked;
-}
-
-/** Runs `query` over the addresses 1,000 at a time, with the chunk's `?, ?, …` placeholders. */
-async function inChunks(
-  addresses: readonly string[],
-  query: (chunk: string[], marks: string) => Promise<void>,
-): Promise<void> {
-  for (let i = 0; i < addresses.length; i += 1000) {
-    const chunk = addresses.slice(i, i + 1000);
-    await query(chunk, chunk.map(() => '?').join(', '));
-  }
-}
-
-/** Adds the statuses that apply to this audience; quarantine and denylist outrank an unsubscription. */
-export function addStatuses(
-  blocked: Map<string, FailureReason>,
-  rows: readonly { address: string; scope: string; reason: FailureReason }[],
-  audience: string | undefined,
-): Map<string, FailureReason> {
-  for (const row of rows) {
-    if (row.scope !== '' && row.scope !== audience) continue;
-    const current = blocked.get(row.address);
-    if (!current || current === 'Unsubscribed') blocked.set(row.address, row.reason);
-  }
+  await inChunks(
+    addresses,
+    async (chunk, marks) => {
+      const rows = (await em.query(
+        sqlFor(em, `SELECT address, scope, reason FROM planner_address_status WHERE address IN (${marks})`),
+        chunk,
+      )) as AddressStatusRow[];
+      addStatuses(blocked, rows, audience);
+    },
+    1000,
+  );
   return blocked;
 }
 
@@ -124,18 +110,22 @@ export async function recentMessages(
   deliveryId: string,
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  await inChunks(addresses, async (chunk, marks) => {
-    const rows = (await em.query(
-      sqlFor(
-        em,
-        `SELECT address, COUNT(*) AS n FROM planner_contact
+  await inChunks(
+    addresses,
+    async (chunk, marks) => {
+      const rows = (await em.query(
+        sqlFor(
+          em,
+          `SELECT address, COUNT(*) AS n FROM planner_contact
          WHERE address IN (${marks}) AND delivery_id <> ? AND at >= ?
          GROUP BY address`,
-      ),
-      [...chunk, deliveryId, since],
-    )) as { address: string; n: number | string }[];
-    for (const row of rows) counts.set(row.address, Number(row.n));
-  });
+        ),
+        [...chunk, deliveryId, since],
+      )) as { address: string; n: number | string }[];
+      for (const row of rows) counts.set(row.address, Number(row.n));
+    },
+    1000,
+  );
   return counts;
 }
 
@@ -148,9 +138,7 @@ export async function addressStatusCount(em: EntityManager): Promise<number> {
 }
 
 /** Every address status row, for an analysis that keeps them in memory. */
-export async function allAddressStatuses(
-  em: EntityManager,
-): Promise<{ address: string; scope: string; reason: FailureReason }[]> {
+export async function allAddressStatuses(em: EntityManager): Promise<AddressStatusRow[]> {
   return (await em.query('SELECT address, scope, reason FROM planner_address_status')) as {
     address: string;
     scope: string;

@@ -68,3 +68,29 @@ export interface EventLog {
   replay(options: SubscribeOptions): Promise<number>;
   stop(): Promise<void>;
 }
+
+/**
+ * What a handler gathers over a consumer batch, written once by `write` before the batch commits
+ * (or earlier, when the handler calls `flush` for an event that must see it): one statement per
+ * batch where there would be one per event.
+ */
+export class BatchBuffer<T> {
+  private readonly pending = new WeakMap<EventTx, T[]>();
+
+  constructor(private readonly write: (tx: EventTx, items: T[]) => Promise<void>) {}
+
+  add(tx: EventTx, item: T): void {
+    let items = this.pending.get(tx);
+    if (!items) {
+      this.pending.set(tx, (items = []));
+      tx.beforeCommit(() => this.flush(tx));
+    }
+    items.push(item);
+  }
+
+  /** Writes what this batch gathered so far. */
+  async flush(tx: EventTx): Promise<void> {
+    const items = this.pending.get(tx);
+    if (items?.length) await this.write(tx, items.splice(0));
+  }
+}

@@ -29,6 +29,8 @@ export interface KafkaOptions {
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
+/** A week: far beyond any redelivery (INBOX_RETENTION_HOURS sets it for the services). */
+const DEFAULT_INBOX_RETENTION_MS = 7 * 24 * 3_600_000;
 
 /**
  * Distributed mode: events are written to the PostgreSQL outbox inside business transactions and
@@ -74,7 +76,7 @@ export class KafkaEventLog implements EventLog {
 
   /** Forgets handled events older than the inbox retention (every replica may run it: deletes are idempotent). */
   async pruneInbox(now = Date.now()): Promise<number> {
-    const retention = this.options.inboxRetentionMs ?? 7 * 24 * PRUNE_EVERY_MS;
+    const retention = this.options.inboxRetentionMs ?? DEFAULT_INBOX_RETENTION_MS;
     try {
       const pruned = await pruneInbox(this.db, new Date(now - retention));
       if (pruned > 0) this.logger.info({ pruned }, 'inbox entries pruned');

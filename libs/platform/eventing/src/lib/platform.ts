@@ -51,7 +51,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
             partitions: options.mode.partitions,
             replicationFactor: options.mode.replicationFactor,
             topicNamespace: options.mode.topicNamespace,
-            inboxRetentionMs: (options.mode.inboxRetentionHours ?? 168) * 3_600_000,
+            inboxRetentionMs: options.mode.inboxRetentionHours * 3_600_000,
           },
           options.logger,
         );

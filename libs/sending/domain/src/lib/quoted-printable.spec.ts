@@ -1,4 +1,6 @@
-import { encodeQuotedPrintable } from './quoted-printable';
+import { encodeQuotedPrintableBytes } from './quoted-printable';
+
+const encodeQuotedPrintable = (text: string) => encodeQuotedPrintableBytes(text).toString('latin1');
 
 /** RFC 2045 decoding: soft breaks vanish, =XX are bytes, CRLF are line breaks. */
 function decode(qp: string): string {

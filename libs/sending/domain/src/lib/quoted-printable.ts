@@ -25,11 +25,7 @@ const CLASS = new Uint8Array(256).map((_, byte) =>
 /** Content columns per line: 76 minus the "=" of a soft break. */
 const WIDTH = 75;
 
-export function encodeQuotedPrintable(text: string): string {
-  return encodeQuotedPrintableBytes(text).toString('latin1');
-}
-
-/** The same encoding as bytes (7-bit), for a message assembled as a Buffer. */
+/** The encoded text as bytes (7-bit), for a message assembled as a Buffer. */
 export function encodeQuotedPrintableBytes(text: string): Buffer {
   const input = Buffer.from(text, 'utf8');
   const length = input.length;

@@ -9,7 +9,6 @@ import {
   MessageBuilder,
   type BuilderSettings,
   type BuildResult,
-  type MessageBuilding,
   type OutgoingMessage,
   type SigningKeys,
 } from './message-builder';
@@ -51,7 +50,7 @@ interface Thread {
  * comes back as a transferred buffer. Whatever a thread cannot do (it died, it lost a content) is
  * built in-process instead, so the threads only ever make building faster, never less reliable.
  */
-export class BuildPool implements MessageBuilding {
+export class BuildPool {
   private readonly local: MessageBuilder;
   private readonly threads: Array<Thread | null>;
   private readonly diedAt: number[];

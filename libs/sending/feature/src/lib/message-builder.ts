@@ -28,11 +28,6 @@ export interface SigningKeys {
   keysFor(domain: string): readonly SigningKey[];
 }
 
-/** What the spool worker builds messages with: in-process, or on build threads (BuildPool). */
-export interface MessageBuilding {
-  build(content: DeliveryContent, message: OutgoingMessage): Promise<BuildResult>;
-}
-
 export interface BuilderSettings {
   readonly instance: string;
   readonly verpDomain: string | null;
@@ -45,7 +40,7 @@ export interface BuilderSettings {
  * templates, so events never carry bodies), adds the headers a bulk sender needs in 2026 and signs
  * it with every DKIM key of the sender domain.
  */
-export class MessageBuilder implements MessageBuilding {
+export class MessageBuilder {
   private readonly compiled = new Map<string, { stamp: string; compiled: CompiledContent }>();
   /** The content each parsed object stands for, serialized once per object. */
   private readonly stamps = new WeakMap<DeliveryContent, string>();

@@ -56,7 +56,7 @@ describe('MTA shaping at run time', () => {
   it('keeps one path per source address by default, so a throttled address does not slow the others', async () => {
     const s = shaping([rule()]);
     const match = s.site('a.sim', null);
-    await db.transaction(s.observe(match, '127.0.0.2', throttle, 'deferred'));
+    await db.transaction((em) => s.persist(em, [s.observed(match, '127.0.0.2', throttle, 'deferred')]));
     expect(s.path(match, '127.0.0.2').maxConnections).toBe(2);
     expect(s.path(match, '127.0.0.3').maxConnections).toBe(4);
     expect(s.chooseSourceIp(match)?.address).toBe('127.0.0.3');
@@ -68,7 +68,7 @@ describe('MTA shaping at run time', () => {
   it('shares one path across addresses when the rule says the limits are shared', async () => {
     const s = shaping([rule({ limitScope: 'shared' })]);
     const match = s.site('a.sim', null);
-    await db.transaction(s.observe(match, '127.0.0.2', throttle, 'deferred'));
+    await db.transaction((em) => s.persist(em, [s.observed(match, '127.0.0.2', throttle, 'deferred')]));
     expect(s.path(match, '127.0.0.3').maxConnections).toBe(2);
     expect(s.chooseSourceIp(match)).toBeNull();
     expect(s.nextOpportunity(match)).toBeGreaterThan(Date.now());
@@ -77,7 +77,9 @@ describe('MTA shaping at run time', () => {
   it('starts from the limits learned before a restart', async () => {
     const first = shaping([rule()]);
     const match = first.site('a.sim', null);
-    await db.transaction(first.observe(match, '127.0.0.2', throttle, 'deferred'));
+    await db.transaction((em) =>
+      first.persist(em, [first.observed(match, '127.0.0.2', throttle, 'deferred')]),
+    );
     const second = shaping([rule()]);
     await second.load();
     expect(second.path(second.site('a.sim', null), '127.0.0.2').maxConnections).toBe(2);

@@ -198,20 +198,6 @@ export class MtaShaping {
   }
 
   /**
-   * Feeds one answer into the path's controller and returns the work to persist it (hourly
-   * history; a limit change is saved and recorded as an event) in the caller's transaction.
-   */
-  observe(
-    match: SiteMatch,
-    address: string,
-    signal: PathSignal,
-    outcome: Outcome,
-  ): (em: EntityManager) => Promise<void> {
-    const observed = this.observed(match, address, signal, outcome);
-    return (em) => this.persist(em, [observed]);
-  }
-
-  /**
    * Feeds one answer into the path's controller; what it leaves to persist is written by
    * `persist`, for many answers at once (one history row update per site, address and hour).
    */

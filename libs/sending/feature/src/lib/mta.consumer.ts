@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import {
+  BatchBuffer,
   EnvelopeFactory,
   OnEvent,
   type ConsumedEnvelope,
@@ -25,11 +26,10 @@ type PlannedEnvelope = Extract<ConsumedEnvelope, { type: 'postwave.message.plann
 @Controller()
 export class MtaConsumer {
   private readonly envelopes = new EnvelopeFactory('/postwave/sending-mta');
-  /** Planned messages of a consumer batch not taken in yet, by the batch's transaction. */
-  private readonly taking = new WeakMap<
-    EventTx,
-    Array<{ envelope: PlannedEnvelope; traceparent: string | null }>
-  >();
+  /** Planned messages of a consumer batch, taken in together when it ends. */
+  private readonly taking = new BatchBuffer<{ envelope: PlannedEnvelope; traceparent: string | null }>(
+    (tx, planned) => this.takeIn(tx, planned),
+  );
 
   constructor(
     @Inject(SpoolWorker) private readonly worker: SpoolWorker,
@@ -40,7 +40,7 @@ export class MtaConsumer {
   @OnEvent(MTA_GROUP, 'postwave.delivery.created.v1', 'postwave.delivery.updated.v1')
   async content(@Payload() { event, tx }: EventContext) {
     // Messages planned before this event in the batch are taken in first, as they came.
-    await this.takeBuffered(tx);
+    await this.taking.flush(tx);
     if (
       event.envelope.type !== 'postwave.delivery.created.v1' &&
       event.envelope.type !== 'postwave.delivery.updated.v1'
@@ -59,7 +59,7 @@ export class MtaConsumer {
     'postwave.delivery.stopped.v1',
   )
   async control(@Payload() { event, tx }: EventContext) {
-    await this.takeBuffered(tx);
+    await this.taking.flush(tx);
     const { envelope } = event;
     if (
       envelope.type !== 'postwave.delivery.paused.v1' &&
@@ -106,17 +106,13 @@ export class MtaConsumer {
       },
       async () => traceparentOf() ?? envelope.traceparent ?? null,
     );
-    let taking = this.taking.get(tx);
-    if (!taking) {
-      this.taking.set(tx, (taking = []));
-      tx.beforeCommit(() => this.takeBuffered(tx));
-    }
-    taking.push({ envelope, traceparent });
+    this.taking.add(tx, { envelope, traceparent });
   }
 
-  private async takeBuffered(tx: EventTx): Promise<void> {
-    const planned = this.taking.get(tx)?.splice(0) ?? [];
-    if (planned.length === 0) return;
+  private async takeIn(
+    tx: EventTx,
+    planned: ReadonlyArray<{ envelope: PlannedEnvelope; traceparent: string | null }>,
+  ): Promise<void> {
     const deliveryIds = [...new Set(planned.map(({ envelope }) => envelope.data.deliveryId))];
     const controls = (await tx.em.query(
       sqlFor(
@@ -127,12 +123,13 @@ export class MtaConsumer {
     )) as { deliveryId: string; state: string }[];
     const stopped = new Set(controls.filter((c) => c.state === 'stopped').map((c) => c.deliveryId));
     const now = Date.now();
+    // A message of a later wave waits in the spool, still "Pending": it is announced when due.
+    const waiting = ({ data }: PlannedEnvelope) =>
+      data.notBefore !== undefined && Date.parse(data.notBefore) > now;
     const rows = planned
       .filter(({ envelope }) => !stopped.has(envelope.data.deliveryId))
       .map(({ envelope, traceparent }) => {
         const { data } = envelope;
-        // A message of a later wave waits in the spool, still "Pending": it is announced when due.
-        const waiting = data.notBefore !== undefined && Date.parse(data.notBefore) > now;
         return {
           messageId: data.messageId,
           deliveryId: data.deliveryId,
@@ -142,10 +139,10 @@ export class MtaConsumer {
           validUntil: data.validUntil,
           state: 'queued' as const,
           attempts: 0,
-          nextAttemptAt: waiting ? new Date(data.notBefore!).toISOString() : envelope.time,
+          nextAttemptAt: waiting(envelope) ? new Date(data.notBefore!).toISOString() : envelope.time,
           correlationId: envelope.correlationid,
           traceparent,
-          announced: waiting ? 0 : 1,
+          announced: waiting(envelope) ? 0 : 1,
           subjectPrefix: data.subjectPrefix ?? null,
         };
       });
@@ -159,8 +156,7 @@ export class MtaConsumer {
         // Planned before the stop but arriving after it: canceled, never sent.
         if (stopped.has(data.deliveryId))
           return this.envelopes.wrap([messageCanceled(data.messageId, data.deliveryId, new Date())], after);
-        const waiting = data.notBefore !== undefined && Date.parse(data.notBefore) > now;
-        if (!added.has(data.messageId) || waiting) return [];
+        if (waiting(envelope) || !added.has(data.messageId)) return [];
         return this.envelopes.wrap(
           [
             {

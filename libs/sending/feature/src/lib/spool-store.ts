@@ -1,5 +1,5 @@
 import type { DeliveryContent } from '@postwave/contracts';
-import { sqlFor, type Database } from '@postwave/platform/persistence';
+import { inChunks, insertMany, sqlFor, type Database } from '@postwave/platform/persistence';
 import { In, type EntityManager } from 'typeorm';
 import type { SpoolRow } from './sending.entities';
 
@@ -7,6 +7,22 @@ const COLUMNS = `message_id AS "messageId", delivery_id AS "deliveryId", address
   valid_until AS "validUntil", state, attempts, next_attempt_at AS "nextAttemptAt", lease_owner AS "leaseOwner",
   lease_until AS "leaseUntil", last_reply AS "lastReply", correlation_id AS "correlationId", traceparent,
   announced, subject_prefix AS "subjectPrefix"`;
+
+const SPOOL_COLUMNS = [
+  'message_id',
+  'delivery_id',
+  'address',
+  'domain',
+  'attributes',
+  'valid_until',
+  'state',
+  'attempts',
+  'next_attempt_at',
+  'correlation_id',
+  'traceparent',
+  'announced',
+  'subject_prefix',
+];
 
 /** Spool persistence: claims with leases (SKIP LOCKED on PostgreSQL), settles outcomes. */
 export class SpoolStore {
@@ -93,49 +109,35 @@ export class SpoolStore {
     em: EntityManager,
     rows: ReadonlyArray<Omit<SpoolRow, 'leaseOwner' | 'leaseUntil' | 'lastReply'>>,
   ): Promise<Set<string>> {
-    const added = new Set<string>();
-    for (let i = 0; i < rows.length; i += 400) {
-      const chunk = rows.slice(i, i + 400);
-      const inserted = (await em.query(
-        sqlFor(
-          em,
-          `INSERT INTO mta_spool (message_id, delivery_id, address, domain, attributes, valid_until, state, attempts, next_attempt_at, correlation_id, traceparent, announced, subject_prefix)
-           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-           ON CONFLICT (message_id) DO NOTHING RETURNING message_id AS "messageId"`,
-        ),
-        chunk.flatMap((row) => [
-          row.messageId,
-          row.deliveryId,
-          row.address,
-          row.domain,
-          row.attributes,
-          row.validUntil,
-          row.state,
-          row.attempts,
-          row.nextAttemptAt,
-          row.correlationId,
-          row.traceparent,
-          row.announced,
-          row.subjectPrefix,
-        ]),
-      )) as { messageId: string }[];
-      for (const row of inserted) added.add(row.messageId);
-    }
-    return added;
+    const inserted = await insertMany<{ messageId: string }>(
+      em,
+      'mta_spool',
+      SPOOL_COLUMNS,
+      rows.map((row) => [
+        row.messageId,
+        row.deliveryId,
+        row.address,
+        row.domain,
+        row.attributes,
+        row.validUntil,
+        row.state,
+        row.attempts,
+        row.nextAttemptAt,
+        row.correlationId,
+        row.traceparent,
+        row.announced,
+        row.subjectPrefix,
+      ]),
+      'ON CONFLICT (message_id) DO NOTHING RETURNING message_id AS "messageId"',
+    );
+    return new Set(inserted.map((row) => row.messageId));
   }
 
   /** Marks messages whose wave has come as announced ("taken into account"). */
   async announce(em: EntityManager, messageIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < messageIds.length; i += 500) {
-      const chunk = messageIds.slice(i, i + 500);
-      await em.query(
-        sqlFor(
-          em,
-          `UPDATE mta_spool SET announced = 1 WHERE message_id IN (${chunk.map(() => '?').join(', ')})`,
-        ),
-        chunk,
-      );
-    }
+    await inChunks(messageIds, async (chunk, marks) => {
+      await em.query(sqlFor(em, `UPDATE mta_spool SET announced = 1 WHERE message_id IN (${marks})`), chunk);
+    });
   }
 
   /** Puts messages back in the queue for later without counting an attempt. */
