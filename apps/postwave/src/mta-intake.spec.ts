@@ -88,4 +88,28 @@ describe('MTA intake of a batch of planned messages', () => {
       { id: 'm-wave2', announced: 0 },
     ]);
   });
+
+  it('announces a message planned twice in one batch once', async () => {
+    await app.service.platform.eventLog.publish(
+      factory.wrap([planned('m-twice', 'd-live'), planned('m-twice', 'd-live')], {
+        correlationId: 'intake-twice',
+        causationId: 'intake-test',
+      }),
+    );
+
+    const types = await waitFor('the message to be sent', async () => {
+      const seen: string[] = [];
+      await app.service.platform.eventLog.replay({
+        group: `intake-twice-${Date.now()}-${Math.random()}`,
+        topics: [TOPICS.messageEvents],
+        handle: async ({ envelope }) => {
+          if (envelope.subject === 'm-twice' && envelope.type !== 'postwave.message.planned.v1')
+            seen.push(envelope.type.replace(/^postwave\.message\.|\.v1$/g, ''));
+        },
+      });
+      return seen.includes('sent') ? seen : undefined;
+    });
+
+    expect(types).toEqual(['taken-into-account', 'sent']);
+  });
 });

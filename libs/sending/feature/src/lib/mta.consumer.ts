@@ -146,7 +146,8 @@ export class MtaConsumer {
           subjectPrefix: data.subjectPrefix ?? null,
         };
       });
-    // The same message planned twice (a replayed command) is spooled and announced once.
+    // The same message planned twice (a replayed command) is spooled and announced once: each id
+    // the insert added is announced once, even when the batch holds it twice.
     const added = await this.worker.spool(tx.em, rows);
     const at = new Date().toISOString();
     await tx.emit(
@@ -156,7 +157,7 @@ export class MtaConsumer {
         // Planned before the stop but arriving after it: canceled, never sent.
         if (stopped.has(data.deliveryId))
           return this.envelopes.wrap([messageCanceled(data.messageId, data.deliveryId, new Date())], after);
-        if (waiting(envelope) || !added.has(data.messageId)) return [];
+        if (waiting(envelope) || !added.delete(data.messageId)) return [];
         return this.envelopes.wrap(
           [
             {
