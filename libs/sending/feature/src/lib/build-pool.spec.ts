@@ -5,7 +5,7 @@ import { createLogger } from '@postwave/platform/observability';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import { BuildPool } from './build-pool';
 import { DkimKeyring, type SigningKey } from './dkim-keyring';
-import type { BuilderSettings, BuildResult } from './message-builder';
+import type { BuilderSettings, PreparedResult } from './message-builder';
 
 const settings: BuilderSettings = {
   instance: 'mta-pool',
@@ -58,9 +58,18 @@ const message = (
   attributes,
 });
 
-function built(result: BuildResult): { mailFrom: string; raw: Buffer } {
+/**
+ * The message as built, read back from the DATA form the pool returns: the final dot line removed
+ * and the dots doubled at line starts undone (a built message has CRLF line ends only).
+ */
+function built(result: PreparedResult): { mailFrom: string; raw: Buffer } {
   if (!result.ok) throw new Error(result.error);
-  return result.message;
+  const { data, size } = result.message.smtp;
+  const text = data.subarray(0, data.length - 3).toString('latin1');
+  expect(data.subarray(data.length - 5).toString('latin1')).toBe('\r\n.\r\n');
+  const raw = Buffer.from(text.replace(/^\.\./, '.').replace(/\r\n\.\./g, '\r\n.'), 'latin1');
+  expect(raw.length).toBe(size);
+  return { mailFrom: result.message.mailFrom, raw };
 }
 
 describe('BuildPool', () => {

@@ -7,9 +7,10 @@ import type { BuildBatch, BuiltBatch, BuildWorkerData } from './build-worker';
 import type { SigningKey } from './dkim-keyring';
 import {
   MessageBuilder,
+  prepared,
   type BuilderSettings,
-  type BuildResult,
   type OutgoingMessage,
+  type PreparedResult,
   type SigningKeys,
 } from './message-builder';
 
@@ -26,7 +27,7 @@ const ALIASES = ['@postwave/content', '@postwave/contracts', '@postwave/sending/
 interface Request {
   readonly content: DeliveryContent;
   readonly message: OutgoingMessage;
-  readonly resolve: (result: BuildResult) => void;
+  readonly resolve: (result: PreparedResult) => void;
 }
 
 interface Thread {
@@ -47,7 +48,7 @@ interface Thread {
  * Requests made in the same turn of the event loop travel together. Each thread receives a
  * delivery's content once (it keeps the compiled templates) and a sender domain's keys when they
  * change (the keyring, with its rotation and generation, stays in this thread). The built message
- * comes back as a transferred buffer. Whatever a thread cannot do (it died, it lost a content) is
+ * comes back ready for DATA (stuffed), as a transferred buffer. Whatever a thread cannot do (it died, it lost a content) is
  * built in-process instead, so the threads only ever make building faster, never less reliable.
  */
 export class BuildPool {
@@ -89,7 +90,7 @@ export class BuildPool {
     return { threads: this.threads.filter(Boolean).length, ...this.counts };
   }
 
-  build(content: DeliveryContent, message: OutgoingMessage): Promise<BuildResult> {
+  build(content: DeliveryContent, message: OutgoingMessage): Promise<PreparedResult> {
     if (this.closed || this.threads.length === 0) return this.buildHere(content, message);
     return new Promise((resolve) => {
       this.queue.push({ content, message, resolve });
@@ -173,8 +174,9 @@ export class BuildPool {
         void this.buildHere(request.content, request.message).then(request.resolve);
       } else if (result.ok) {
         this.counts.threaded++;
-        const raw = Buffer.from(result.raw.buffer, result.raw.byteOffset, result.raw.byteLength);
-        request.resolve({ ok: true, message: { mailFrom: result.mailFrom, raw } });
+        const data = Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
+        const smtp = { data, size: result.size, eightBit: result.eightBit };
+        request.resolve({ ok: true, message: { mailFrom: result.mailFrom, smtp } });
       } else {
         this.counts.threaded++;
         request.resolve({ ok: false, error: result.error });
@@ -239,9 +241,9 @@ export class BuildPool {
     thread.outstanding = 0;
   }
 
-  private buildHere(content: DeliveryContent, message: OutgoingMessage): Promise<BuildResult> {
+  private async buildHere(content: DeliveryContent, message: OutgoingMessage): Promise<PreparedResult> {
     this.counts.inProcess++;
-    return this.local.build(content, message);
+    return prepared(await this.local.build(content, message));
   }
 
   private keyOf(deliveryId: string, content: DeliveryContent): string {

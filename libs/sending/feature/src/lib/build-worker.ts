@@ -1,12 +1,12 @@
 /**
  * A build thread (started by BuildPool): personalizes, assembles and DKIM-signs the messages it is
- * given, with the same MessageBuilder the MTA uses in-process, and hands each message back as a
- * transferred buffer. Delivery content and keys arrive once and are kept until the pool drops them.
+ * given, with the same MessageBuilder the MTA uses in-process, makes them ready for DATA and hands
+ * each back as a transferred buffer. Delivery content and keys arrive once and are kept until the pool drops them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeliveryContent } from '@postwave/contracts';
 import type { SigningKey } from './dkim-keyring';
-import { MessageBuilder, type BuilderSettings, type OutgoingMessage } from './message-builder';
+import { MessageBuilder, prepared, type BuilderSettings, type OutgoingMessage } from './message-builder';
 
 export interface BuildBatch {
   readonly id: number;
@@ -19,7 +19,14 @@ export interface BuildBatch {
 }
 
 export type BuiltItem =
-  | { readonly ok: true; readonly mailFrom: string; readonly raw: Uint8Array }
+  | {
+      readonly ok: true;
+      readonly mailFrom: string;
+      /** The message ready for DATA (`smtpData`), stuffed and terminated. */
+      readonly data: Uint8Array;
+      readonly size: number;
+      readonly eightBit: boolean;
+    }
   | { readonly ok: false; readonly error: string; readonly internal?: true };
 
 export interface BuiltBatch {
@@ -47,10 +54,10 @@ if (parentPort) {
         const found = contents.get(content);
         if (!found) return { ok: false, error: `build thread: no content ${content}`, internal: true };
         try {
-          const built = await builder.build(found, message);
-          return built.ok
-            ? { ok: true, mailFrom: built.message.mailFrom, raw: owned(built.message.raw) }
-            : { ok: false, error: built.error };
+          const built = prepared(await builder.build(found, message));
+          if (!built.ok) return { ok: false, error: built.error };
+          const { mailFrom, smtp } = built.message;
+          return { ok: true, mailFrom, data: owned(smtp.data), size: smtp.size, eightBit: smtp.eightBit };
         } catch (error) {
           return { ok: false, error: (error as Error).message, internal: true };
         }
@@ -59,14 +66,14 @@ if (parentPort) {
       const reply: BuiltBatch = { id: batch.id, results };
       port.postMessage(
         reply,
-        results.flatMap((result) => (result.ok ? [result.raw.buffer as ArrayBuffer] : [])),
+        results.flatMap((result) => (result.ok ? [result.data.buffer as ArrayBuffer] : [])),
       );
     });
   });
 }
 
 /** The bytes in an array buffer of their own, which can be transferred without copying. */
-function owned(raw: Buffer): Uint8Array {
-  if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength) return raw;
-  return new Uint8Array(raw);
+function owned(bytes: Buffer): Uint8Array {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  return new Uint8Array(bytes);
 }

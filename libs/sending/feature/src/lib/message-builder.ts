@@ -5,6 +5,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { SigningKey } from './dkim-keyring';
 import { signDkim } from './dkim-signer';
 import { composeAlternative } from './mime-alternative';
+import { smtpData, type SmtpData } from './smtp-data';
 
 export interface OutgoingMessage {
   readonly messageId: string;
@@ -22,6 +23,20 @@ export interface BuiltMessage {
 }
 
 export type BuildResult = { ok: true; message: BuiltMessage } | { ok: false; error: string };
+
+/** A built message made ready for DATA (`smtpData`): what a session writes. */
+export interface PreparedMessage {
+  readonly mailFrom: string;
+  readonly smtp: SmtpData;
+}
+
+export type PreparedResult = { ok: true; message: PreparedMessage } | { ok: false; error: string };
+
+export function prepared(result: BuildResult): PreparedResult {
+  return result.ok
+    ? { ok: true, message: { mailFrom: result.message.mailFrom, smtp: smtpData(result.message.raw) } }
+    : result;
+}
 
 /** Where the builder finds a sender domain's DKIM keys: the keyring, or the keys a build thread was given. */
 export interface SigningKeys {

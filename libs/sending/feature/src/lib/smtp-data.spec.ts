@@ -1,23 +1,26 @@
 import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
-import { stuffChunk, stuffingTransform } from './smtp-data';
+import { smtpData, stuffChunk } from './smtp-data';
 
-/** What a DataStream writes for these chunks, with its own transform or with ours. */
-function through(chunks: readonly Buffer[], fast: boolean): Promise<Buffer> {
+/** Our stuffing of these chunks, one after the other, with the terminator `smtpData` writes. */
+function ours(chunks: readonly Buffer[]): Buffer {
+  let lastByte: number | false = false;
+  const out = chunks.map((chunk) => {
+    const stuffed = stuffChunk(chunk, lastByte);
+    if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
+    return stuffed;
+  });
+  const whole = Buffer.concat(chunks);
+  const terminator = smtpData(whole).data.subarray(stuffChunk(whole, false).length);
+  return Buffer.concat([...out, terminator]);
+}
+
+/** What nodemailer's DataStream writes for these chunks. */
+function theirs(chunks: readonly Buffer[]): Promise<Buffer> {
   const stream = new DataStream();
-  if (fast) (stream as unknown as { _transform: unknown })._transform = stuffingTransform;
   const out: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => out.push(chunk));
   return new Promise((resolve, reject) => {
-    stream.on('end', () =>
-      resolve(
-        Object.assign(Buffer.concat(out), {
-          counts: [
-            (stream as unknown as { inByteCount: number }).inByteCount,
-            (stream as unknown as { outByteCount: number }).outByteCount,
-          ],
-        }),
-      ),
-    );
+    stream.on('end', () => resolve(Buffer.concat(out)));
     stream.on('error', reject);
     for (const chunk of chunks) stream.write(chunk);
     stream.end();
@@ -34,8 +37,12 @@ describe('SMTP data transparency', () => {
     ['the smuggling sequence', 'x\r\n.\r\nMAIL FROM:<a@b>\n.\n'],
   ])('writes %s as nodemailer does', async (_name, text) => {
     const input = Buffer.from(text, 'latin1');
-    const [ours, theirs] = await Promise.all([through([input], true), through([input], false)]);
-    expect(ours.toString('latin1')).toBe(theirs.toString('latin1'));
+    expect(smtpData(input).data.toString('latin1')).toBe((await theirs([input])).toString('latin1'));
+  });
+
+  it('declares the size of the message itself, and whether it has 8-bit bytes', () => {
+    expect(smtpData(Buffer.from('.a\nb'))).toMatchObject({ size: 4, eightBit: false });
+    expect(smtpData(Buffer.from('Grüße\r\n'))).toMatchObject({ size: 9, eightBit: true });
   });
 
   it('keeps a clean chunk as it is, without copying', () => {
@@ -43,7 +50,7 @@ describe('SMTP data transparency', () => {
     expect(stuffChunk(chunk, 0x0a)).toBe(chunk);
   });
 
-  it('agrees with nodemailer on random bytes split into random chunks, counts included', async () => {
+  it('agrees with nodemailer on random bytes split into random chunks', async () => {
     // mulberry32: every bit is usable, unlike the low bits of a power-of-two LCG.
     let seed = 5321;
     const next = (n: number) => {
@@ -61,15 +68,9 @@ describe('SMTP data transparency', () => {
         chunks.push(bytes.subarray(from, from + size));
         from += size;
       }
-      const [ours, theirs] = await Promise.all([through(chunks, true), through(chunks, false)]);
-      expect({
+      expect({ input: bytes.toString('hex'), out: ours(chunks).toString('hex') }).toEqual({
         input: bytes.toString('hex'),
-        out: ours.toString('hex'),
-        counts: (ours as unknown as { counts: number[] }).counts,
-      }).toEqual({
-        input: bytes.toString('hex'),
-        out: theirs.toString('hex'),
-        counts: (theirs as unknown as { counts: number[] }).counts,
+        out: (await theirs(chunks)).toString('hex'),
       });
     }
   });

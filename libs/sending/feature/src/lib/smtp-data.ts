@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
@@ -60,27 +62,30 @@ export function stuffChunk(chunk: Buffer, lastByte: number | false): Buffer {
   return Buffer.concat(parts);
 }
 
-/** The state nodemailer's DataStream keeps between chunks and reports in its log line. */
-interface DataStreamState {
-  inByteCount: number;
-  outByteCount: number;
-  lastByte: number | false;
-  push(chunk: Buffer): boolean;
+const END_AFTER_LF = Buffer.from('.\r\n');
+const END_AFTER_CR = Buffer.from('\n.\r\n');
+const END = Buffer.from('\r\n.\r\n');
+
+/** A message ready for DATA, with what MAIL FROM declares about it. */
+export interface SmtpData {
+  /** Stuffed, and ended with the line holding a single dot. */
+  readonly data: Buffer;
+  /** The message's own size, for SIZE= (RFC 1870). */
+  readonly size: number;
+  /** Whether it has bytes above 127, for BODY=8BITMIME (RFC 6152). */
+  readonly eightBit: boolean;
 }
 
-/** A drop-in `_transform` for nodemailer's DataStream that stuffs with `stuffChunk`. */
-export function stuffingTransform(
-  this: DataStreamState,
-  chunk: Buffer | string,
-  _encoding: BufferEncoding,
-  done: () => void,
-): void {
-  if (!chunk || chunk.length === 0) return done();
-  const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-  this.inByteCount += bytes.length;
-  const out = stuffChunk(bytes, this.lastByte);
-  this.outByteCount += out.length;
-  this.push(out);
-  this.lastByte = bytes[bytes.length - 1]!;
-  done();
+/**
+ * A whole message as it goes after DATA. Built messages are prepared on the build threads, so a
+ * session on the event loop only writes them.
+ */
+export function smtpData(message: Buffer): SmtpData {
+  const stuffed = stuffChunk(message, false);
+  const last = message.length > 0 ? message[message.length - 1] : -1;
+  return {
+    data: Buffer.concat([stuffed, last === LF ? END_AFTER_LF : last === CR ? END_AFTER_CR : END]),
+    size: message.length,
+    eightBit: !isAscii(message),
+  };
 }

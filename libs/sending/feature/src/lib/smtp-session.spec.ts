@@ -391,10 +391,127 @@ describe('SmtpSession', () => {
       expect(result.kind).toBe('accepted');
       expect(mx.connections[0]).toEqual([
         'EHLO mta.postwave.test',
-        `MAIL FROM:<${FROM}> SMTPUTF8`,
+        // Its To: header is UTF-8 too: 8-bit content, declared where the server offers 8BITMIME.
+        `MAIL FROM:<${FROM}> BODY=8BITMIME SMTPUTF8`,
         'RCPT TO:<josé@xn--bcher-kva.example>',
         'DATA',
       ]);
+    });
+  });
+
+  describe('pipelining and envelope parameters', () => {
+    /**
+     * An MX that offers PIPELINING (or not) and answers MAIL FROM only once it has read every
+     * command up to DATA: a client that waits for each reply before the next command never gets one.
+     */
+    async function holdingServer(pipelining: boolean) {
+      const commands: string[] = [];
+      const server = await rawServer((socket) => {
+        let buffer = '';
+        let inData = false;
+        let held: string[] = [];
+        socket.write('220 mx.hold.test ESMTP\r\n');
+        socket.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('latin1');
+          for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
+            const line = buffer.slice(0, eol);
+            buffer = buffer.slice(eol + 2);
+            if (inData) {
+              if (line === '.') {
+                inData = false;
+                socket.write('250 2.0.0 Ok: queued\r\n');
+              }
+              continue;
+            }
+            commands.push(line);
+            const verb = line.split(/[ :]/)[0]!.toUpperCase();
+            if (verb === 'EHLO')
+              socket.write(
+                `250-mx.hold.test\r\n${pipelining ? '250-PIPELINING\r\n' : ''}250 SIZE 1000000\r\n`,
+              );
+            else if (verb === 'MAIL' || verb === 'RCPT') {
+              held.push('250 2.1.0 Ok\r\n');
+              if (!pipelining) socket.write(held.splice(0).join(''));
+            } else if (verb === 'DATA') {
+              inData = true;
+              socket.write(held.splice(0).join('') + '354 Go ahead\r\n');
+              held = [];
+            } else socket.write('250 2.0.0 Ok\r\n');
+          }
+        });
+      });
+      return { port: server.port, commands };
+    }
+
+    it('sends MAIL FROM, RCPT TO and DATA without waiting when the server offers PIPELINING', async () => {
+      const mx = await holdingServer(true);
+      const session = await open(mx.port);
+      const raw = rawMessage('ada@example.test');
+
+      const result = await session.send(FROM, 'ada@example.test', raw);
+
+      expect(result).toEqual({ kind: 'accepted', reply: '250 2.0.0 Ok: queued' });
+      // SIZE is declared because the server announced it; the message is 7-bit, so no BODY.
+      expect(mx.commands).toEqual([
+        'EHLO mta.postwave.test',
+        `MAIL FROM:<${FROM}> SIZE=${raw.length}`,
+        'RCPT TO:<ada@example.test>',
+        'DATA',
+      ]);
+    });
+
+    it('waits for each reply when the server does not offer PIPELINING', async () => {
+      const mx = await holdingServer(false);
+      const session = await open(mx.port);
+
+      expect((await session.send(FROM, 'ada@example.test', rawMessage('ada@example.test'))).kind).toBe(
+        'accepted',
+      );
+      expect((await session.send(FROM, 'bob@example.test', rawMessage('bob@example.test'))).kind).toBe(
+        'accepted',
+      );
+      expect(mx.commands.filter((line) => line.startsWith('RCPT'))).toEqual([
+        'RCPT TO:<ada@example.test>',
+        'RCPT TO:<bob@example.test>',
+      ]);
+    });
+
+    it('keeps a pipelined 421 refusal of MAIL FROM as the answer when the server then hangs up', async () => {
+      const server = await rawServer((socket) => {
+        socket.write('220 mx.test ESMTP\r\n');
+        socket.on('data', (chunk: Buffer) => {
+          const text = chunk.toString('latin1');
+          if (text.startsWith('EHLO')) socket.write('250-mx.test\r\n250 PIPELINING\r\n');
+          else if (text.startsWith('MAIL')) socket.end('421 4.7.0 Too many messages, closing connection\r\n');
+        });
+      });
+      const session = await open(server.port);
+
+      const result = await session.send(FROM, 'ada@example.test', rawMessage('ada@example.test'));
+
+      expect(result).toEqual({
+        kind: 'rejected',
+        code: 421,
+        reply: '421 4.7.0 Too many messages, closing connection',
+      });
+      expect(session.dead).toBe(true);
+    });
+
+    it('fails with a "timeout" and a dead session when the server stops answering after the message', async () => {
+      const mx = await scriptedServer({ END: '' });
+      const session = await SmtpSession.open(
+        { host: '127.0.0.1', port: mx.port },
+        { ...options, socketMs: 300 },
+      );
+      sessions.push(session);
+
+      const failure = await session
+        .send(FROM, 'ada@example.test', rawMessage('ada@example.test'))
+        .catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(ConnectionFailure);
+      expect(failure).toMatchObject({ kind: 'timeout', reply: null });
+      expect(session.dead).toBe(true);
     });
   });
 

@@ -30,7 +30,7 @@ import {
 } from '@postwave/sending/domain';
 import { DkimKeyring } from './dkim-keyring';
 import { BuildPool } from './build-pool';
-import type { BuildResult } from './message-builder';
+import type { PreparedResult } from './message-builder';
 import { MTA_OPTIONS, type MtaOptions } from './mta-options';
 import { MtaShaping, type Observation, type Outcome } from './mta-shaping';
 import { MxRouter } from './mx-router';
@@ -317,7 +317,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       // Outcomes commit in batches while the session goes on to the next message; the chunk ends
       // only when all of them are committed.
       const commits: Promise<void>[] = [];
-      const builds: Array<Promise<BuildResult>> = [];
+      const builds: Array<Promise<PreparedResult>> = [];
       const content = (row: SpoolRow) => contents.get(row.deliveryId)!;
       try {
         for (const [index, row] of rows.entries()) {
@@ -426,7 +426,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     for (const row of due) row.announced = 1;
   }
 
-  private build(row: SpoolRow, content: DeliveryContent): Promise<BuildResult> {
+  private build(row: SpoolRow, content: DeliveryContent): Promise<PreparedResult> {
     return this.builder.build(content, {
       messageId: row.messageId,
       deliveryId: row.deliveryId,
@@ -441,7 +441,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     session: SmtpSession,
     path: PathRef,
     row: SpoolRow,
-    building: Promise<BuildResult>,
+    building: Promise<PreparedResult>,
     commits: Promise<void>[],
   ): Promise<boolean> {
     return withSpan(
@@ -472,7 +472,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           return false;
         }
         try {
-          const sent = await session.send(built.message.mailFrom, row.address, built.message.raw);
+          const sent = await session.send(built.message.mailFrom, row.address, built.message.smtp);
           const result: AttemptResult =
             sent.kind === 'accepted'
               ? { kind: 'accepted', reply: sent.reply, mxHost: session.endpoint.host }
