@@ -292,7 +292,14 @@ async function main(): Promise<void> {
       sqliteBytes,
       createRequestMs,
       postsDoneAtMs: postMs,
-      ...(sql ? { sql: sql.slice(0, 40) } : {}),
+      ...(sql
+        ? {
+            sql: [
+              ...sql.filter((s) => !s.sql.startsWith('BEGIN →')).slice(0, 40),
+              ...sql.filter((s) => s.sql.startsWith('BEGIN →')),
+            ],
+          }
+        : {}),
     };
     await new Promise((resolve) => process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`, resolve));
   } finally {

@@ -271,17 +271,22 @@ async function main(): Promise<void> {
           );
       }
       if (result.sql) {
-        const total = result.sql.reduce((n, s) => n + s.count, 0);
-        const ms = result.sql.reduce((n, s) => n + s.ms, 0);
+        const opened = result.sql.filter((s) => s.sql.startsWith('BEGIN →'));
+        const statements = result.sql.filter((s) => !s.sql.startsWith('BEGIN →'));
+        const total = statements.reduce((n, s) => n + s.count, 0);
+        const ms = statements.reduce((n, s) => n + s.ms, 0);
         out();
         out(
           `SQLite statements in the measured phase: ${total} (${fmt(total / result.sent, 1)} per message), ` +
             `${fmt(ms)} ms in SQLite (${fmt(ms / result.sent, 3)} ms per message)`,
         );
-        for (const stat of result.sql.slice(0, 20))
+        for (const stat of statements.slice(0, 20))
           out(
             `  ${fmt(stat.count / result.sent, 2).padStart(6)}/msg ${fmt(stat.ms).padStart(6)} ms  ${stat.sql}`,
           );
+        out('Transactions, by their first statement:');
+        for (const stat of opened.sort((a, b) => b.count - a.count).slice(0, 10))
+          out(`  ${fmt(stat.count / result.sent, 3).padStart(6)}/msg  ${stat.sql}`);
       }
       if (params.profileFile) {
         out();

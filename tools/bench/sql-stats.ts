@@ -15,6 +15,7 @@ type Method = (...args: unknown[]) => unknown;
 
 const stats = new Map<string, { count: number; nanos: bigint }>();
 let enabled = false;
+let afterBegin = false;
 
 function normalize(sql: string): string {
   return sql
@@ -43,6 +44,15 @@ export function installSqlStats(): void {
     proto[name] = function (this: { source: string }, ...args: unknown[]) {
       if (!enabled) return original.apply(this, args);
       const started = process.hrtime.bigint();
+      // A transaction is named after its first statement: "BEGIN → INSERT INTO …" counts who opens them.
+      if (afterBegin) {
+        afterBegin = false;
+        const key = `BEGIN → ${normalize(this.source)}`.slice(0, 140);
+        const entry = stats.get(key) ?? { count: 0, nanos: 0n };
+        entry.count++;
+        stats.set(key, entry);
+      }
+      if (/^BEGIN/i.test(this.source)) afterBegin = true;
       try {
         return original.apply(this, args);
       } finally {

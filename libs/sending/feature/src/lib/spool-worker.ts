@@ -55,7 +55,13 @@ const CYCLES = 3;
 
 /** Attempt records waiting for their batch transaction. */
 const RECORD_BATCH = 200;
-const RECORD_FLUSH_MS = 5;
+/**
+ * How long a record waits for others to share its transaction. At 5 ms a batch held about ten
+ * records; at 25 ms about thirty, and the outcome events then reach the projection and the bounce
+ * consumer in batches as big: bench:mta ran 0.9 instead of 2.8 SQLite statements per message.
+ * An outcome is at most this much later in the log; the session does not wait for it.
+ */
+const RECORD_FLUSH_MS = 25;
 
 interface PendingRecord {
   readonly row: SpoolRow;
