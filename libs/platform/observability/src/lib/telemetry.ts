@@ -1,6 +1,7 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { setSpanRecording } from './tracing';
 
 export interface TelemetryOptions {
   readonly serviceName: string;
@@ -26,14 +27,17 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   process.env['OTEL_METRICS_EXPORTER'] ??= 'none';
   process.env['OTEL_LOGS_EXPORTER'] ??= 'none';
   process.env['OTEL_TRACES_EXPORTER'] ??= options.traces;
-  // With tracing "off" spans are still created (and dropped): trace ids keep correlating logs and
-  // events across services, and a later hop with an exporter still joins the same trace.
+  // With tracing "off" spans keep their ids but nothing else (see `withSpan`): trace ids keep
+  // correlating logs and events across services, and a later hop with an exporter still joins the
+  // same trace. The provider brings the context manager the active span lives in.
   if (options.traces === 'none' && !options.exporter) {
     const provider = new NodeTracerProvider();
     provider.register();
+    setSpanRecording(false);
     active = {
       shutdown: async () => {
         active = null;
+        setSpanRecording(true);
         await provider.shutdown();
       },
     };
