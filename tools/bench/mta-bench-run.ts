@@ -2,21 +2,26 @@
  * One measured run of the MTA benchmark, in its own process (started by mta-bench.ts, so CPU time,
  * peak RSS and a CPU profile belong to the product alone, not to the sink or the orchestrator).
  *
- * The real product path, in-process: the embedded app (planner, MTA, bounce, feedback) on a temp
- * SQLite file (WAL, synchronous=NORMAL: the durable spool), deliveries created through the HTTP API,
- * messages built, DKIM-signed (rsa-sha256, 2048-bit key generated at first use) and sent over SMTP to
- * a local sink. Prints progress on stderr and one `BENCH_RESULT {json}` line on stdout.
+ * The real product path, in-process, on a temp SQLite file (WAL, synchronous=NORMAL: the durable
+ * spool): deliveries created through the HTTP API, messages built, DKIM-signed (rsa-sha256, 2048-bit
+ * key generated at first use) and sent over SMTP to a local sink; by the embedded app (`platform`)
+ * or by the sending MTA service alone after the planner planned them (`mta-alone`). Prints progress on stderr and one `BENCH_RESULT {json}` line on stdout.
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DeliveryContent } from '@postwave/contracts';
+import type { Database } from '@postwave/platform/persistence';
 import { runService, type RunningService } from '@postwave/platform/runtime';
 import { freePort, http, type DeliverySummary } from '@postwave/testing';
+import { plannerService } from '../../apps/delivery-planner/src/planner.service';
+import { projectorService } from '../../apps/feedback-projector/src/projector.service';
 import { embeddedEnv } from '../../apps/postwave/src/embedded-env';
-import { embeddedService, type EmbeddedConfig } from '../../apps/postwave/src/embedded.service';
+import { embeddedService } from '../../apps/postwave/src/embedded.service';
+import { mtaService } from '../../apps/sending-mta/src/mta.service';
 import { BENCH_DOMAIN, benchRecipient, calibratedContent } from './bench-content';
+import { CpuSampler, networkRetries, retried, startProfiler } from './bench-run-support';
 import { installSqlStats, resetSqlStats, sqlStats, type SqlStat } from './sql-stats';
 
 export interface RunParams {
@@ -36,6 +41,8 @@ export interface RunParams {
   readonly sqlStats: boolean;
   /** Parent folder for the run's files (the orchestrator removes it even if this process is killed). */
   readonly workDir: string;
+  /** `platform`: the embedded default, every service in this process; `mta-alone`: the sending MTA service only. */
+  readonly mode: 'platform' | 'mta-alone';
 }
 
 export interface RunResult {
@@ -79,11 +86,6 @@ export interface RunResult {
   readonly sql?: readonly SqlStat[];
 }
 
-interface Sample {
-  readonly at: number;
-  readonly cpuMicros: number;
-}
-
 const SENT = 'postwave.message.sent.v1';
 const TAKEN = 'postwave.message.taken-into-account.v1';
 const PLANNED = 'postwave.message.planned.v1';
@@ -93,124 +95,24 @@ async function main(): Promise<void> {
   const params = JSON.parse(process.argv[2] ?? '{}') as RunParams;
   const deadline = Date.now() + params.timeoutMs;
   const dir = mkdtempSync(join(params.workDir || tmpdir(), `postwave-bench-${params.label}-`));
-  let service: RunningService<EmbeddedConfig> | undefined;
-  const samples: Sample[] = [];
-  let peakRss = 0;
-  const sample = () => {
-    const cpu = process.cpuUsage();
-    samples.push({ at: Date.now(), cpuMicros: cpu.user + cpu.system });
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  };
-  const sampler = setInterval(sample, 50);
-  sampler.unref();
+  let service: Closable | undefined;
+  const sampler = new CpuSampler();
   try {
     if (params.sqlStats) installSqlStats();
     const calibrated = await calibratedContent(params.targetBytes);
     log(
       `[${params.label}] message size ${calibrated.bytes} bytes (target ${params.targetBytes}, ${calibrated.blocks} loop blocks)`,
     );
-    service = await runService(
-      embeddedService,
-      embeddedEnv({
-        SQLITE_PATH: join(dir, 'postwave.sqlite'),
-        HTTP_PORT: '0',
-        LOG_LEVEL: 'error',
-        SIMULATOR_ENABLED: 'false',
-        SIMULATOR_PORT: String(await freePort()),
-        BOUNCE_SMTP_PORT: '0',
-        MTA_ROUTES: `${BENCH_DOMAIN}=127.0.0.1:${params.sinkPort}`,
-        MTA_MX_RULES_FILE: params.rulesFile,
-        MTA_DKIM_GENERATE: 'true',
-        MTA_MAX_CONNECTIONS: '20',
-        MTA_HELO_NAME: 'bench.localhost',
-        ...params.env,
-      }),
-    );
-    const api = service.url;
-
-    // Deliveries of at most perDelivery recipients, created one after the other.
-    const ids: Array<{ id: string; size: number }> = [];
-    const postMs: number[] = [];
-    const profiler = params.profileFile ? await startProfiler() : null;
-    if (params.sqlStats) resetSqlStats();
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-    loopDelay.enable();
-    const started = Date.now();
-    sample();
-    for (let first = 0, k = 0; first < params.count; first += params.perDelivery, k++) {
-      const size = Math.min(params.perDelivery, params.count - first);
-      const id = `bench-${params.label}-${k}`;
-      const body = {
-        deliveryId: id,
-        label: `MTA benchmark ${params.label}`,
-        approvalMode: 'Automatic',
-        content: calibrated.content,
-        recipients: Array.from({ length: size }, (_, i) => benchRecipient(first + i)),
-      };
-      // The idempotency key makes a retry after a dropped connection safe.
-      const created = await retried(() =>
-        http('POST', `${api}/v1/deliveries`, body, { 'idempotency-key': `create-${id}` }),
-      );
-      if (created.status !== 201)
-        throw new Error(`POST /v1/deliveries ${id} → ${created.status} ${JSON.stringify(created.body)}`);
-      ids.push({ id, size });
-      postMs.push(Date.now() - started);
-    }
-    const createRequestMs = Date.now() - started;
-
-    // Poll the projector's KPIs until every message has a final status.
-    let lastReport = 0;
-    let totals = { success: 0, errors: 0, pending: 0, taken: 0 };
-    for (;;) {
-      const summaries = await Promise.all(
-        ids.map(({ id }) => retried(() => http<DeliverySummary>('GET', `${api}/v1/deliveries/${id}`))),
-      );
-      const settled = summaries.every((summary, i) => {
-        if (summary.status !== 200) return false;
-        const { kpis } = summary.body;
-        if (kpis.ignored > 0)
-          throw new Error(
-            `[${params.label}] ${ids[i]!.id}: the analysis excluded ${kpis.ignored} recipients (${summary.body.state})`,
-          );
-        return (
-          kpis.toDeliver >= ids[i]!.size &&
-          kpis.success + kpis.errors >= ids[i]!.size &&
-          kpis.pending + kpis.takenIntoAccount === 0
-        );
-      });
-      totals = { success: 0, errors: 0, pending: 0, taken: 0 };
-      for (const summary of summaries) {
-        if (summary.status !== 200) continue;
-        totals.success += summary.body.kpis.success;
-        totals.errors += summary.body.kpis.errors;
-        totals.pending += summary.body.kpis.pending;
-        totals.taken += summary.body.kpis.takenIntoAccount;
-      }
-      if (settled) break;
-      if (Date.now() > deadline)
-        throw new Error(
-          `[${params.label}] timed out after ${params.timeoutMs} ms: ${totals.success} sent, ${totals.errors} failed, ` +
-            `${totals.taken} in the spool, ${totals.pending} not yet spooled of ${params.count}`,
-        );
-      if (Date.now() - lastReport > 2000) {
-        lastReport = Date.now();
-        log(
-          `[${params.label}] ${((Date.now() - started) / 1000).toFixed(1)} s: ${totals.success} sent, ` +
-            `${totals.taken} in the spool, ${totals.pending} not yet spooled`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const finished = Date.now();
-    loopDelay.disable();
-    sample();
-    clearInterval(sampler);
-    const sql = params.sqlStats ? sqlStats() : undefined;
-    if (profiler && params.profileFile)
-      writeFileSync(params.profileFile, JSON.stringify(await profiler.stop()));
+    const env = embeddedEnv(await productEnv(params, dir));
+    const measured: Measured =
+      params.mode === 'mta-alone'
+        ? await mtaAlone(params, env, calibrated.content, sampler, deadline)
+        : await wholePlatform(params, env, calibrated.content, sampler, deadline);
+    service = measured.service;
+    const { started, finished, ids, postMs, createRequestMs, totals, loopDelay, sql } = measured;
 
     // Event times from the log itself (the envelope time is set when the MTA records the outcome).
-    const db = service.platform.db;
+    const db = measured.db;
     const byType = await db.read((em) =>
       em.query(
         `SELECT type, COUNT(*) AS n, MIN(json_extract(envelope, '$.time')) AS first,
@@ -255,8 +157,7 @@ async function main(): Promise<void> {
       .reduce((a, b) => a + b, 0);
 
     const sent = Number(sentRow.n);
-    const cpuAt = (at: number) => interpolate(samples, at);
-    const cpuMs = (from: number, to: number) => (cpuAt(to) - cpuAt(from)) / 1000;
+    const cpuMs = (from: number, to: number) => sampler.cpuMs(from, to);
     const windowMs = Math.max(1, lastSent - firstSent);
     const drainMs = lastSent - drainFrom;
     const result: RunResult = {
@@ -286,7 +187,7 @@ async function main(): Promise<void> {
         max: loopDelay.max / 1e6,
       },
       networkRetries,
-      peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
+      peakRssMb: Math.max(sampler.peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
       timeline: buckets.map((b) => [Number(b.second), Number(b.planned), Number(b.taken), Number(b.sent)]),
       eventsByType: Object.fromEntries(types.map((row) => [row.type, Number(row.n)])),
       sqliteBytes,
@@ -303,64 +204,267 @@ async function main(): Promise<void> {
     };
     await new Promise((resolve) => process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`, resolve));
   } finally {
-    clearInterval(sampler);
+    sampler.stop();
     await service?.close().catch((error: Error) => log(`[${params.label}] close failed: ${error.message}`));
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/**
- * Retries a request that failed at the network level (the server drops kept-alive connections
- * when its event loop stalls for seconds); counted in the result.
- */
-let networkRetries = 0;
-async function retried<T>(request: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await request();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      networkRetries++;
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-    }
-  }
+type Env = Record<string, string | undefined>;
+type Closable = Pick<RunningService<unknown>, 'close'>;
+type Delivery = { readonly id: string; readonly size: number };
+type Totals = { success: number; errors: number; pending: number; taken: number };
+
+/** What a mode measured; the event log in `db` gives the rest. */
+interface Measured {
+  /** What is still running (closed at the end). */
+  readonly service: Closable;
+  readonly db: Database;
+  readonly started: number;
+  readonly finished: number;
+  readonly ids: readonly Delivery[];
+  readonly postMs: readonly number[];
+  readonly createRequestMs: number;
+  readonly totals: Totals;
+  readonly loopDelay: IntervalHistogram;
+  readonly sql?: SqlStat[];
 }
 
-/** The V8 sampling profiler through the inspector, so start-up and shutdown stay out of the profile. */
-async function startProfiler(): Promise<{ stop(): Promise<object> }> {
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params: object = {}) =>
-    new Promise<Record<string, unknown>>((resolve, reject) =>
-      session.post(method, params, (error, result) =>
-        error ? reject(error) : resolve(result as Record<string, unknown>),
-      ),
-    );
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 500 });
-  await post('Profiler.start');
+/** The product's settings for the run: the sink as the bench domain's route, DKIM on. */
+async function productEnv(params: RunParams, dir: string): Promise<Env> {
   return {
-    stop: async () => {
-      const { profile } = (await post('Profiler.stop')) as { profile: object };
-      session.disconnect();
-      return profile;
+    SQLITE_PATH: join(dir, 'postwave.sqlite'),
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    SIMULATOR_ENABLED: 'false',
+    SIMULATOR_PORT: String(await freePort()),
+    BOUNCE_SMTP_PORT: '0',
+    MTA_ROUTES: `${BENCH_DOMAIN}=127.0.0.1:${params.sinkPort}`,
+    MTA_MX_RULES_FILE: params.rulesFile,
+    MTA_DKIM_GENERATE: 'true',
+    MTA_MAX_CONNECTIONS: '20',
+    MTA_HELO_NAME: 'bench.localhost',
+    ...params.env,
+  };
+}
+
+/** The measured phase's instruments: event-loop delay, SQLite statements, the CPU profile. */
+async function instruments(params: RunParams) {
+  const profiler = params.profileFile ? await startProfiler() : null;
+  if (params.sqlStats) resetSqlStats();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  return {
+    loopDelay,
+    stop: async (): Promise<SqlStat[] | undefined> => {
+      loopDelay.disable();
+      const sql = params.sqlStats ? sqlStats() : undefined;
+      if (profiler && params.profileFile)
+        writeFileSync(params.profileFile, JSON.stringify(await profiler.stop()));
+      return sql;
     },
   };
 }
 
-/** CPU time (µs) at `at`, linearly interpolated between the samples around it. */
-function interpolate(samples: readonly Sample[], at: number): number {
-  if (samples.length === 0) return 0;
-  let before = samples[0]!;
-  for (const current of samples) {
-    if (current.at >= at) {
-      if (current.at === before.at) return current.cpuMicros;
-      const share = Math.max(0, Math.min(1, (at - before.at) / (current.at - before.at)));
-      return before.cpuMicros + share * (current.cpuMicros - before.cpuMicros);
-    }
-    before = current;
+/**
+ * The embedded default as users start it: planner, MTA, bounce and feedback in one process. Measured
+ * from the first POST until every message is Sent in the KPIs.
+ */
+async function wholePlatform(
+  params: RunParams,
+  env: Env,
+  content: DeliveryContent,
+  sampler: CpuSampler,
+  deadline: number,
+): Promise<Measured> {
+  const service = await runService(embeddedService, env);
+  const measuring = await instruments(params);
+  const started = Date.now();
+  sampler.sample();
+  const { ids, postMs } = await createDeliveries(service.url, params, content, started);
+  const createRequestMs = Date.now() - started;
+  const totals = await untilAllFinal(service.url, ids, params, started, deadline);
+  const finished = Date.now();
+  sampler.sample();
+  const sql = await measuring.stop();
+  return {
+    service,
+    db: service.platform.db,
+    started,
+    finished,
+    ids,
+    postMs,
+    createRequestMs,
+    totals,
+    loopDelay: measuring.loopDelay,
+    ...(sql ? { sql } : {}),
+  };
+}
+
+/**
+ * The sending MTA service on its own, as each service runs in the distributed mode, on the durable
+ * SQLite spool: the planner (alone) plans the deliveries first, then the MTA takes the planned
+ * messages into its spool and sends them, measured from its start until the spool is empty. The
+ * feedback projector then catches up from the event log, and every message must be Sent in its KPIs.
+ */
+async function mtaAlone(
+  params: RunParams,
+  env: Env,
+  content: DeliveryContent,
+  sampler: CpuSampler,
+  deadline: number,
+): Promise<Measured> {
+  const planner = await runService(plannerService, env);
+  const planningStarted = Date.now();
+  const { ids, postMs } = await createDeliveries(planner.url, params, content, planningStarted);
+  const createRequestMs = Date.now() - planningStarted;
+  await until(deadline, `${params.label}: planning`, async () => {
+    const [row] = (await planner.platform.db.read((em) =>
+      em.query('SELECT COUNT(*) AS n FROM event_log WHERE type = ?', [PLANNED]),
+    )) as Array<{ n: number }>;
+    return Number(row?.n ?? 0) >= params.count;
+  });
+  await planner.close();
+  log(
+    `[${params.label}] planned ${params.count} messages in ${Date.now() - planningStarted} ms; the MTA starts`,
+  );
+
+  const measuring = await instruments(params);
+  const started = Date.now();
+  sampler.sample();
+  const mta = await runService(mtaService, env);
+  let lastReport = started;
+  try {
+    await until(deadline, `${params.label}: sending`, async () => {
+      const [row] = (await mta.platform.db.read((em) =>
+        em.query("SELECT COUNT(*) AS total, SUM(state = 'queued') AS queued FROM mta_spool"),
+      )) as Array<{ total: number; queued: number | null }>;
+      const total = Number(row?.total ?? 0);
+      const queued = Number(row?.queued ?? 0);
+      if (Date.now() - lastReport > 2000) {
+        lastReport = Date.now();
+        log(
+          `[${params.label}] ${((Date.now() - started) / 1000).toFixed(1)} s: ${total} spooled, ${queued} queued`,
+        );
+      }
+      return total >= params.count && queued === 0;
+    });
+  } catch (error) {
+    await mta.close();
+    throw error;
   }
-  return before.cpuMicros;
+  const finished = Date.now();
+  sampler.sample();
+  const sql = await measuring.stop();
+  await mta.close();
+
+  // The projection catches up from the log: every message must be Sent in the KPIs.
+  const projector = await runService(projectorService, env);
+  const caughtUpFrom = Date.now();
+  const totals = await untilAllFinal(projector.url, ids, params, caughtUpFrom, deadline);
+  log(`[${params.label}] the feedback projection caught up in ${Date.now() - caughtUpFrom} ms`);
+  return {
+    service: projector,
+    db: projector.platform.db,
+    started,
+    finished,
+    ids,
+    postMs,
+    createRequestMs,
+    totals,
+    loopDelay: measuring.loopDelay,
+    ...(sql ? { sql } : {}),
+  };
+}
+
+async function until(deadline: number, what: string, done: () => Promise<boolean>): Promise<void> {
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what} timed out`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Deliveries of at most perDelivery recipients, created one after the other through the API. */
+async function createDeliveries(
+  api: string,
+  params: RunParams,
+  content: DeliveryContent,
+  started: number,
+): Promise<{ ids: Delivery[]; postMs: number[] }> {
+  const ids: Delivery[] = [];
+  const postMs: number[] = [];
+  for (let first = 0, k = 0; first < params.count; first += params.perDelivery, k++) {
+    const size = Math.min(params.perDelivery, params.count - first);
+    const id = `bench-${params.label}-${k}`;
+    const body = {
+      deliveryId: id,
+      label: `MTA benchmark ${params.label}`,
+      approvalMode: 'Automatic',
+      content,
+      recipients: Array.from({ length: size }, (_, i) => benchRecipient(first + i)),
+    };
+    // The idempotency key makes a retry after a dropped connection safe.
+    const created = await retried(() =>
+      http('POST', `${api}/v1/deliveries`, body, { 'idempotency-key': `create-${id}` }),
+    );
+    if (created.status !== 201)
+      throw new Error(`POST /v1/deliveries ${id} → ${created.status} ${JSON.stringify(created.body)}`);
+    ids.push({ id, size });
+    postMs.push(Date.now() - started);
+  }
+  return { ids, postMs };
+}
+
+/** Polls the projector's KPIs until every message has a final status. */
+async function untilAllFinal(
+  api: string,
+  ids: readonly Delivery[],
+  params: RunParams,
+  started: number,
+  deadline: number,
+): Promise<Totals> {
+  let lastReport = 0;
+  for (;;) {
+    const summaries = await Promise.all(
+      ids.map(({ id }) => retried(() => http<DeliverySummary>('GET', `${api}/v1/deliveries/${id}`))),
+    );
+    const settled = summaries.every((summary, i) => {
+      if (summary.status !== 200) return false;
+      const { kpis } = summary.body;
+      if (kpis.ignored > 0)
+        throw new Error(
+          `[${params.label}] ${ids[i]!.id}: the analysis excluded ${kpis.ignored} recipients (${summary.body.state})`,
+        );
+      return (
+        kpis.toDeliver >= ids[i]!.size &&
+        kpis.success + kpis.errors >= ids[i]!.size &&
+        kpis.pending + kpis.takenIntoAccount === 0
+      );
+    });
+    const totals: Totals = { success: 0, errors: 0, pending: 0, taken: 0 };
+    for (const summary of summaries) {
+      if (summary.status !== 200) continue;
+      totals.success += summary.body.kpis.success;
+      totals.errors += summary.body.kpis.errors;
+      totals.pending += summary.body.kpis.pending;
+      totals.taken += summary.body.kpis.takenIntoAccount;
+    }
+    if (settled) return totals;
+    if (Date.now() > deadline)
+      throw new Error(
+        `[${params.label}] timed out after ${params.timeoutMs} ms: ${totals.success} sent, ${totals.errors} failed, ` +
+          `${totals.taken} in the spool, ${totals.pending} not yet spooled of ${params.count}`,
+      );
+    if (Date.now() - lastReport > 2000) {
+      lastReport = Date.now();
+      log(
+        `[${params.label}] ${((Date.now() - started) / 1000).toFixed(1)} s: ${totals.success} sent, ` +
+          `${totals.taken} in the spool, ${totals.pending} not yet spooled`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 main().then(
