@@ -1,5 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { composeAlternative, type AlternativeHeaders } from './mime-alternative';
+import MimeNode from 'nodemailer/lib/mime-node';
+import { composeAlternative, encodeField, type AlternativeHeaders } from './mime-alternative';
 
 const part = (type: string, body: string) =>
   Buffer.from(
@@ -85,5 +86,108 @@ describe('composeAlternative', () => {
     expect(boundary(a)).not.toBe(boundary(b));
     expect(a.toString('latin1')).toMatch(/^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/m);
     expect(a.toString('latin1')).toMatch(new RegExp(`\r\n--${boundary(a)}--\r\n$`));
+  });
+
+  describe('encodeField', () => {
+    const nodemailer = (key: string, value: Parameters<typeof encodeField>[1]) =>
+      MimeNode.encodeHeaderValue(key, value);
+    const FIELDS = [
+      'From',
+      'To',
+      'reply-to',
+      'Subject',
+      'Message-ID',
+      'X-Postwave-Message-Id',
+      'Feedback-ID',
+      'List-Unsubscribe',
+      'List-Unsubscribe-Post',
+      'Content-Type',
+      'References',
+    ];
+
+    it.each([
+      'r1@bench.example',
+      'First.Last+tag@mail.example.org',
+      'ada@Example.COM',
+      'ada@Example.com',
+      'ada@xn--bcher-kva.example',
+      'ada@bücher.example',
+      'åsa@example.se',
+      'ada@example.123',
+      'ada@example.com.',
+      'ada@[192.0.2.1]',
+      '"quoted local"@example.com',
+      'a..b@example.com',
+      '.ada@example.com',
+      'ada@-example.com',
+      'Ada Lovelace <ada@example.com>',
+      'ada@example.com, bob@example.com',
+      'Your weekly picks, Reader1',
+      'Say "hello"',
+      'Encoded-looking =?utf-8?q?x?= text',
+      'a=?b',
+      // An encoded word broken by a space: nodemailer encodes the whole text.
+      '=?iso-8859-1?q?a b?=',
+      '  leading and trailing  ',
+      'tab\there',
+      'line\r\nbreak',
+      'bell\u0007',
+      'Rea 🎉 nu',
+      '<m1.inst@shop.example>',
+      'm1.inst@shop.example',
+      '<with space@x>',
+      '<mailto:unsubscribe+m1@bounce.shop.example>, <https://u.shop.example/u/abc>',
+      'List-Unsubscribe=One-Click',
+      '',
+      'x'.repeat(200),
+    ])('writes %j in every field as nodemailer does', (value) => {
+      for (const key of FIELDS) expect([key, encodeField(key, value)]).toEqual([key, nodemailer(key, value)]);
+    });
+
+    it('writes sender objects and dates as nodemailer does, twice in a row', () => {
+      for (const value of [
+        { name: 'Shop Weekly', address: 'news@shop.example' },
+        { name: 'Böcker & Co, "Malmö"', address: 'news@bücher.example' },
+        new Date('2026-11-27T10:00:00Z'),
+      ])
+        for (const key of ['From', 'Reply-To', 'Date'])
+          for (let round = 0; round < 2; round++)
+            expect([key, round, encodeField(key, value)]).toEqual([key, round, nodemailer(key, value)]);
+    });
+
+    it('agrees with nodemailer on random values', () => {
+      // mulberry32: every bit is usable, unlike the low bits of a power-of-two LCG.
+      let seed = 2047;
+      const next = (n: number) => {
+        seed = (seed + 0x6d2b79f5) | 0;
+        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) % n;
+      };
+      const alphabet = [
+        'a',
+        'Z',
+        '0',
+        '.',
+        '@',
+        '-',
+        ' ',
+        '"',
+        '=',
+        '?',
+        '<',
+        '>',
+        ',',
+        'é',
+        'xn--',
+        '\t',
+        '_',
+      ];
+      for (let round = 0; round < 3000; round++) {
+        const value = Array.from({ length: 1 + next(24) }, () => alphabet[next(alphabet.length)]).join('');
+        const key = FIELDS[next(FIELDS.length)]!;
+        expect([key, value, encodeField(key, value)]).toEqual([key, value, nodemailer(key, value)]);
+      }
+    });
   });
 });
