@@ -27,6 +27,8 @@ describe('MTA configuration', () => {
       messagesPerConnection: 100,
       timeouts: { connectMs: 30_000, greetingMs: 60_000, socketMs: 120_000 },
       leaseMs: 300_000,
+      // Three claims in flight, each enough for a third of the 20 connections at 100 messages.
+      claimBatch: 700,
       tls: 'opportunistic',
     });
     expect(options.heloName.length).toBeGreaterThan(0);
@@ -50,6 +52,7 @@ describe('MTA configuration', () => {
     });
 
     const options = mtaOptionsFrom(config, 'mta-2');
+    const claimed = mtaOptionsFrom(schema.parse({ MTA_VERP_SECRET: SECRET, MTA_CLAIM_BATCH: '50' }), 'mta-3');
 
     expect(options).toMatchObject({
       heloName: 'mta.shop.example',
@@ -66,8 +69,11 @@ describe('MTA configuration', () => {
       unsubscribeUrl: 'https://unsub.shop.example/u',
       retry: { firstDelayMs: 60_000, factor: 3 },
       maxConnections: 5,
+      // The default claim follows the connections: two per claim, 100 messages each.
+      claimBatch: 200,
       tls: 'disabled',
     });
+    expect(claimed.claimBatch).toBe(50);
   });
 
   it('rejects a malformed MTA_ROUTES entry, naming the variable and the entry', () => {

@@ -11,7 +11,7 @@ import {
   TLS_POLICIES,
 } from '@postwave/sending/domain';
 import { z } from 'zod';
-import type { MtaOptions } from './mta-options';
+import { defaultClaimBatch, type MtaOptions } from './mta-options';
 
 /** The MTA's environment variables; every app that runs the MTA spreads this into its schema. */
 export const mtaEnvShape = {
@@ -41,8 +41,11 @@ export const mtaEnvShape = {
   MTA_GREETING_TIMEOUT_MS: env.int(60_000, 100),
   MTA_SOCKET_TIMEOUT_MS: env.int(120_000, 100),
   MTA_LEASE_MS: env.int(300_000, 1000),
-  /** Messages one claim takes from the shared spool; smaller spreads work across replicas sooner. */
-  MTA_CLAIM_BATCH: env.int(200, 1, 10_000),
+  /**
+   * Messages one claim takes from the shared spool; smaller spreads work across replicas sooner.
+   * By default enough to keep MTA_MAX_CONNECTIONS sessions busy (see defaultClaimBatch).
+   */
+  MTA_CLAIM_BATCH: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Message build threads: by default one fewer than the cores (at most 4), so the event loop keeps one. */
   MTA_BUILD_THREADS: env.int(Math.min(4, Math.max(0, availableParallelism() - 1)), 0, 64),
   MTA_TLS: z.enum(TLS_POLICIES).default('opportunistic'),
@@ -122,7 +125,9 @@ export function mtaOptionsFrom(config: MtaEnv, instance: string): MtaOptions {
       socketMs: config.MTA_SOCKET_TIMEOUT_MS,
     },
     leaseMs: config.MTA_LEASE_MS,
-    claimBatch: config.MTA_CLAIM_BATCH,
+    claimBatch:
+      config.MTA_CLAIM_BATCH ??
+      defaultClaimBatch(config.MTA_MAX_CONNECTIONS, config.MTA_MESSAGES_PER_CONNECTION),
     buildThreads: config.MTA_BUILD_THREADS,
     tls: config.MTA_TLS,
     tlsCa: config.MTA_TLS_CA_FILE ? caCertificates(config.MTA_TLS_CA_FILE) : null,

@@ -2,6 +2,19 @@ import type { RetryPolicy, RouteTable, SourceIp, TlsPolicy, WarmupPlan } from '@
 
 export const MTA_OPTIONS = Symbol('MtaOptions');
 
+/** Claims the spool worker delivers at once: a new claim starts while earlier ones still send. */
+export const CLAIMS_IN_FLIGHT = 3;
+
+/**
+ * Messages per claim when MTA_CLAIM_BATCH is not set: enough for the claims in flight together to
+ * keep every allowed connection busy for a full connection's worth of messages (700 with the
+ * defaults). At 200, three claims fed six sessions of the twenty allowed, and bench:mta sent about
+ * a tenth less with more CPU per message.
+ */
+export function defaultClaimBatch(maxConnections: number, messagesPerConnection: number): number {
+  return Math.min(10_000, Math.ceil(maxConnections / CLAIMS_IN_FLIGHT) * messagesPerConnection);
+}
+
 export interface MtaOptions {
   /** Instance name: in Message-IDs and in "taken into account" events. */
   readonly instance: string;

@@ -31,7 +31,7 @@ import {
 import { DkimKeyring } from './dkim-keyring';
 import { BuildPool } from './build-pool';
 import type { PreparedResult } from './message-builder';
-import { MTA_OPTIONS, type MtaOptions } from './mta-options';
+import { CLAIMS_IN_FLIGHT, MTA_OPTIONS, type MtaOptions } from './mta-options';
 import { MtaShaping, type Observation, type Outcome } from './mta-shaping';
 import { MxRouter } from './mx-router';
 import type { SpoolRow } from './sending.entities';
@@ -50,8 +50,6 @@ const CONTROL_REFRESH_MS = 250;
  * session waits for the receiver's replies.
  */
 const BUILD_AHEAD = 16;
-/** Claims being delivered at once. */
-const CYCLES = 3;
 
 /** Attempt records waiting for their batch transaction. */
 const RECORD_BATCH = 200;
@@ -202,7 +200,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     const cycles = new Set<Promise<void>>();
     while (this.running) {
       let claimed = 0;
-      if (cycles.size < CYCLES) {
+      if (cycles.size < CLAIMS_IN_FLIGHT) {
         try {
           this.shaping.reloadRules();
           const rows = await this.store.claim(this.instance, this.options.claimBatch, this.options.leaseMs);
@@ -220,7 +218,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           this.logger.error({ err: error }, 'spool worker cycle failed');
         }
       }
-      if (claimed > 0 && cycles.size < CYCLES) continue;
+      if (claimed > 0 && cycles.size < CLAIMS_IN_FLIGHT) continue;
       // Idle, or as busy as allowed: wait for a cycle to end, new messages, or the next poll.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, IDLE_MS);
