@@ -419,7 +419,10 @@ async function createDeliveries(
   return { ids, postMs };
 }
 
-/** Polls the projector's KPIs until every message has a final status. */
+/**
+ * Polls the projector's KPIs until every message has a final status. A delivery whose messages are
+ * all final stays so and is not asked again: the polling runs in the measured process.
+ */
 async function untilAllFinal(
   api: string,
   ids: readonly Delivery[],
@@ -428,32 +431,37 @@ async function untilAllFinal(
   deadline: number,
 ): Promise<Totals> {
   let lastReport = 0;
+  const latest = new Map<string, DeliverySummary['kpis']>();
+  const open = new Set(ids.map(({ id }) => id));
   for (;;) {
+    const asked = ids.filter(({ id }) => open.has(id));
     const summaries = await Promise.all(
-      ids.map(({ id }) => retried(() => http<DeliverySummary>('GET', `${api}/v1/deliveries/${id}`))),
+      asked.map(({ id }) => retried(() => http<DeliverySummary>('GET', `${api}/v1/deliveries/${id}`))),
     );
-    const settled = summaries.every((summary, i) => {
-      if (summary.status !== 200) return false;
+    summaries.forEach((summary, i) => {
+      const { id, size } = asked[i]!;
+      if (summary.status !== 200) return;
       const { kpis } = summary.body;
       if (kpis.ignored > 0)
         throw new Error(
-          `[${params.label}] ${ids[i]!.id}: the analysis excluded ${kpis.ignored} recipients (${summary.body.state})`,
+          `[${params.label}] ${id}: the analysis excluded ${kpis.ignored} recipients (${summary.body.state})`,
         );
-      return (
-        kpis.toDeliver >= ids[i]!.size &&
-        kpis.success + kpis.errors >= ids[i]!.size &&
+      latest.set(id, kpis);
+      if (
+        kpis.toDeliver >= size &&
+        kpis.success + kpis.errors >= size &&
         kpis.pending + kpis.takenIntoAccount === 0
-      );
+      )
+        open.delete(id);
     });
     const totals: Totals = { success: 0, errors: 0, pending: 0, taken: 0 };
-    for (const summary of summaries) {
-      if (summary.status !== 200) continue;
-      totals.success += summary.body.kpis.success;
-      totals.errors += summary.body.kpis.errors;
-      totals.pending += summary.body.kpis.pending;
-      totals.taken += summary.body.kpis.takenIntoAccount;
+    for (const kpis of latest.values()) {
+      totals.success += kpis.success;
+      totals.errors += kpis.errors;
+      totals.pending += kpis.pending;
+      totals.taken += kpis.takenIntoAccount;
     }
-    if (settled) return totals;
+    if (open.size === 0) return totals;
     if (Date.now() > deadline)
       throw new Error(
         `[${params.label}] timed out after ${params.timeoutMs} ms: ${totals.success} sent, ${totals.errors} failed, ` +
