@@ -256,13 +256,12 @@ async function instruments(params: RunParams) {
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   return {
-    loopDelay,
-    stop: async (): Promise<SqlStat[] | undefined> => {
+    stop: async (): Promise<Pick<Measured, 'loopDelay' | 'sql'>> => {
       loopDelay.disable();
       const sql = params.sqlStats ? sqlStats() : undefined;
       if (profiler && params.profileFile)
         writeFileSync(params.profileFile, JSON.stringify(await profiler.stop()));
-      return sql;
+      return { loopDelay, ...(sql ? { sql } : {}) };
     },
   };
 }
@@ -287,19 +286,9 @@ async function wholePlatform(
   const totals = await untilAllFinal(service.url, ids, params, started, deadline);
   const finished = Date.now();
   sampler.sample();
-  const sql = await measuring.stop();
-  return {
-    service,
-    db: service.platform.db,
-    started,
-    finished,
-    ids,
-    postMs,
-    createRequestMs,
-    totals,
-    loopDelay: measuring.loopDelay,
-    ...(sql ? { sql } : {}),
-  };
+  const instrumented = await measuring.stop();
+  const phase = { started, finished, ids, postMs, createRequestMs };
+  return { service, db: service.platform.db, totals, ...phase, ...instrumented };
 }
 
 /**
@@ -357,9 +346,9 @@ async function mtaAlone(
     await mta.close();
     throw error;
   }
-  const finished = Date.now();
+  const phase = { started, finished: Date.now(), ids, postMs, createRequestMs };
   sampler.sample();
-  const sql = await measuring.stop();
+  const instrumented = await measuring.stop();
   await mta.close();
 
   // The projection catches up from the log: every message must be Sent in the KPIs.
@@ -367,18 +356,7 @@ async function mtaAlone(
   const caughtUpFrom = Date.now();
   const totals = await untilAllFinal(projector.url, ids, params, caughtUpFrom, deadline);
   log(`[${params.label}] the feedback projection caught up in ${Date.now() - caughtUpFrom} ms`);
-  return {
-    service: projector,
-    db: projector.platform.db,
-    started,
-    finished,
-    ids,
-    postMs,
-    createRequestMs,
-    totals,
-    loopDelay: measuring.loopDelay,
-    ...(sql ? { sql } : {}),
-  };
+  return { service: projector, db: projector.platform.db, totals, ...phase, ...instrumented };
 }
 
 async function until(deadline: number, what: string, done: () => Promise<boolean>): Promise<void> {
