@@ -1,5 +1,10 @@
 import { createServer, type Socket } from 'node:net';
-import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  createServer as createTlsServer,
+  TLSSocket,
+} from 'node:tls';
 import { qualifyConnectionFailure } from '@postwave/bounce-rules';
 import { selfSignedCertificate, testAuthority } from '@postwave/fixtures/tls';
 import { SMTPServer } from 'smtp-server';
@@ -187,6 +192,77 @@ describe('SmtpSession STARTTLS', () => {
 
       expect(result.kind).toBe('accepted');
       expect(mx.received).toEqual([expect.objectContaining({ secure: true })]);
+    });
+
+    it('ignores answers sent in clear after the 220 to STARTTLS, and reads only what comes encrypted', async () => {
+      // A server (or someone on the path) that slips replies in before the handshake: read after it,
+      // they would answer EHLO and every command after it, one step out of line.
+      const commands: string[] = [];
+      const server = createServer((socket) => {
+        socket.on('error', () => undefined);
+        let buffer = '';
+        let inData = false;
+        const answer = (out: { write(text: string): unknown }, line: string) => {
+          if (inData) {
+            if (line === '.') {
+              inData = false;
+              out.write('250 2.0.0 Ok: queued over TLS\r\n');
+            }
+            return;
+          }
+          commands.push(line);
+          const verb = line.split(/[ :]/)[0]!.toUpperCase();
+          if (verb === 'EHLO') out.write('250-mx.script.test\r\n250 8BITMIME\r\n');
+          else if (verb === 'DATA') {
+            inData = true;
+            out.write('354 End data with <CR><LF>.<CR><LF>\r\n');
+          } else out.write('250 2.0.0 Ok\r\n');
+        };
+        const lines = (chunk: Buffer, out: { write(text: string): unknown }) => {
+          buffer += chunk.toString('latin1');
+          for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
+            const line = buffer.slice(0, eol);
+            buffer = buffer.slice(eol + 2);
+            answer(out, line);
+          }
+        };
+        const clear = (chunk: Buffer) => {
+          buffer += chunk.toString('latin1');
+          const eol = buffer.indexOf('\r\n');
+          if (eol < 0) return;
+          const line = buffer.slice(0, eol);
+          buffer = buffer.slice(eol + 2);
+          commands.push(line);
+          if (line.startsWith('EHLO')) socket.write(STARTTLS_EHLO);
+          else if (line === 'STARTTLS') {
+            socket.off('data', clear);
+            socket.write('220 2.0.0 Ready to start TLS\r\n250-injected\r\n250 2.0.0 injected\r\n');
+            const secure = new TLSSocket(socket, {
+              isServer: true,
+              secureContext: createSecureContext(certificate),
+            });
+            secure.on('error', () => undefined);
+            secure.on('data', (data: Buffer) => lines(data, secure));
+          }
+        };
+        socket.write('220 mx.script.test ESMTP\r\n');
+        socket.on('data', clear);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+      const session = await open((server.address() as { port: number }).port, 'required');
+      const result = await session.send(FROM, TO, RAW);
+
+      expect(result).toEqual({ kind: 'accepted', reply: '250 2.0.0 Ok: queued over TLS' });
+      expect(commands).toEqual([
+        'EHLO mta.postwave.test',
+        'STARTTLS',
+        'EHLO mta.postwave.test',
+        `MAIL FROM:<${FROM}>`,
+        `RCPT TO:<${TO}>`,
+        'DATA',
+      ]);
     });
 
     it('goes on in clear on the same connection when the server refuses STARTTLS with 454', async () => {

@@ -362,6 +362,10 @@ class Wire {
         this.listen(secure);
         resolve();
       });
+      // Whatever came in clear after the 220 is dropped, never read as an answer once encrypted
+      // (the STARTTLS command injection of CVE-2011-0411, from the other side).
+      this.buffered = '';
+      this.lines = [];
     });
   }
 
