@@ -316,6 +316,23 @@ describe('SmtpSession', () => {
     expect(sim.accepted).toHaveLength(2);
   });
 
+  it('fails the connection of a server that streams without line ends, instead of holding what it sends', async () => {
+    const server = await rawServer((socket) => {
+      const junk = Buffer.alloc(16 * 1024, 'x');
+      const flood = () => {
+        if (!socket.destroyed && socket.write(junk)) setImmediate(flood);
+      };
+      socket.on('drain', flood);
+      flood();
+    });
+
+    const failure = await open(server.port).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(ConnectionFailure);
+    expect(failure).toMatchObject({ kind: 'unknown', reply: null });
+    expect((failure as ConnectionFailure).detail).toMatch(/^EPROTO: .*64 KiB/);
+  });
+
   it('fails to open a connection the server closes before greeting, so the next MX can be tried', async () => {
     const server = await rawServer((socket) => socket.destroy());
 

@@ -223,6 +223,11 @@ function withAsciiDomain(address: string): string {
   return ascii ? `${address.slice(0, at)}@${ascii}` : address;
 }
 
+/** Unread text and lines a peer may leave waiting: far beyond any real reply, small enough to hold. */
+const MAX_UNREAD = 64 * 1024;
+const MAX_UNREAD_LINES = 1000;
+const PROTOCOL_ABUSE = 'the server sent more than 64 KiB without a line end, or 1,000 lines nobody asked for';
+
 interface Waiter {
   resolve(reply: Reply): void;
   reject(failure: ConnectionFailure): void;
@@ -400,6 +405,12 @@ class Wire {
 
   private received(chunk: Buffer): void {
     this.buffered += this.decoder.write(chunk);
+    // RFC 5321 allows 512 octets per reply line; a peer that streams without end is cut off.
+    if (this.buffered.length > MAX_UNREAD || this.lines.length > MAX_UNREAD_LINES) {
+      this.fail(new ConnectionFailure('unknown', `EPROTO: ${PROTOCOL_ABUSE}`, null));
+      this.socket.destroy();
+      return;
+    }
     let eol = this.buffered.indexOf('\n');
     if (eol < 0) return;
     let from = 0;
