@@ -5,7 +5,8 @@
  * The real product path, in-process, on a temp SQLite file (WAL, synchronous=NORMAL: the durable
  * spool): deliveries created through the HTTP API, messages built, DKIM-signed (rsa-sha256, 2048-bit
  * key generated at first use) and sent over SMTP to a local sink; by the embedded app (`platform`)
- * or by the sending MTA service alone after the planner planned them (`mta-alone`). Prints progress on stderr and one `BENCH_RESULT {json}` line on stdout.
+ * or by the sending MTA service alone after the planner planned them (`mta-alone`). Prints progress
+ * on stderr and one `BENCH_RESULT {json}` line on stdout.
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
@@ -41,7 +42,10 @@ export interface RunParams {
   readonly sqlStats: boolean;
   /** Parent folder for the run's files (the orchestrator removes it even if this process is killed). */
   readonly workDir: string;
-  /** `platform`: the embedded default, every service in this process; `mta-alone`: the sending MTA service only. */
+  /**
+   * `platform`: the embedded default, every service in this process; `mta-alone`: the sending MTA
+   * service only.
+   */
   readonly mode: 'platform' | 'mta-alone';
 }
 

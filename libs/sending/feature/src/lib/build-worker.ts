@@ -1,7 +1,8 @@
 /**
  * A build thread (started by BuildPool): personalizes, assembles and DKIM-signs the messages it is
  * given, with the same MessageBuilder the MTA uses in-process, makes them ready for DATA and hands
- * each back as a transferred buffer. Delivery content and keys arrive once and are kept until the pool drops them.
+ * each back as a transferred buffer. Delivery content and keys arrive once and are kept until the
+ * pool drops them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeliveryContent } from '@postwave/contracts';

@@ -57,7 +57,8 @@ const RECORD_BATCH = 200;
  * How long a record waits for others to share its transaction. At 5 ms a batch held about ten
  * records; at 25 ms about thirty, and the outcome events then reach the projection and the bounce
  * consumer in batches as big: bench:mta ran 0.9 instead of 2.8 SQLite statements per message.
- * An outcome is at most this much later in the log; the session does not wait for it.
+ * An outcome is at most this much later in the log; the session sends on meanwhile, and only the
+ * end of a chunk waits for its records.
  */
 const RECORD_FLUSH_MS = 25;
 
