@@ -159,7 +159,7 @@ export class SmtpSession {
         for (const command of commands) {
           const reply = await this.wire.command(command);
           replies.push(reply);
-          if (reply.code >= 400) break;
+          if (command !== 'DATA' && reply.code >= 300) break;
         }
       }
       const [mail, rcpt, data] = replies;
