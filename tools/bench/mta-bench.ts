@@ -90,8 +90,10 @@ function parseOptions(argv: readonly string[]): Options {
       return next;
     };
     const count = () => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${arg} needs a positive integer`);
+      const given = value();
+      const n = Number(given);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(`${arg} needs a positive integer, got ${JSON.stringify(given)}`);
       return n;
     };
     if (arg === '--quick') continue;
@@ -110,20 +112,22 @@ function parseOptions(argv: readonly string[]): Options {
     } else if (arg === '--sink') {
       const sink = value();
       if (sink !== 'auto' && sink !== 'smtp-sink' && sink !== 'simulator')
-        throw new Error('--sink is auto, smtp-sink or simulator');
+        throw new Error(`--sink is auto, smtp-sink or simulator, got ${JSON.stringify(sink)}`);
       options.sink = sink;
     } else if (arg === '--only') {
       const only = value();
-      if (only !== '20k' && only !== '100k') throw new Error('--only is 20k or 100k');
+      if (only !== '20k' && only !== '100k')
+        throw new Error(`--only is 20k or 100k, got ${JSON.stringify(only)}`);
       options.only = only;
     } else if (arg === '--mode') {
       const mode = value();
       if (mode !== 'mta-alone' && mode !== 'platform' && mode !== 'both')
-        throw new Error('--mode is mta-alone, platform or both');
+        throw new Error(`--mode is mta-alone, platform or both, got ${JSON.stringify(mode)}`);
       options.modes = mode === 'both' ? ['mta-alone', 'platform'] : [mode];
     } else if (arg === '--env') {
-      const [key, ...rest] = value().split('=');
-      if (!key || rest.length === 0) throw new Error('--env takes KEY=VALUE');
+      const given = value();
+      const [key, ...rest] = given.split('=');
+      if (!key || rest.length === 0) throw new Error(`--env takes KEY=VALUE, got ${JSON.stringify(given)}`);
       options.env[key] = rest.join('=');
     } else throw new Error(`unknown option ${arg}`);
   }
