@@ -247,7 +247,10 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
         await this.store.postpone([row.messageId], new Date(now.getTime() + CONTENT_WAIT_MS));
         continue;
       }
-      byDomain.set(row.domain, [...(byDomain.get(row.domain) ?? []), row]);
+      // Appended in place: copying the group for every row was quadratic in a claim's size.
+      const group = byDomain.get(row.domain);
+      if (group) group.push(row);
+      else byDomain.set(row.domain, [row]);
     }
     const jobs = [...byDomain].map(
       ([domain, group]) =>
