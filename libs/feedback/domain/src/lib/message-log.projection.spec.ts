@@ -1,5 +1,5 @@
 import { deliveryKpis, shiftCounts, ZERO_COUNTS, type StatusCounts } from './delivery-kpis';
-import { evolveMessageLog, type MessageLog } from './message-log.projection';
+import { evolveMessageLog, projectMessageEvents, type MessageLog } from './message-log.projection';
 
 type MessageEvent = Parameters<typeof evolveMessageLog>[1];
 const ids = { messageId: 'm1', deliveryId: 'd1' };
@@ -130,5 +130,57 @@ describe('delivery log status (Email Feedback Service semantics)', () => {
 
   it('converges when feedback arrives before the planned event', () => {
     expect(project([sent, planned]).log).toMatchObject({ status: 'Sent', address: 'ada@example.com' });
+  });
+});
+
+describe('projectMessageEvents', () => {
+  const timed = (event: MessageEvent) => ({ ...event, time: at });
+  const excludedBy = (analysisRun: number): MessageEvent => ({
+    type: 'postwave.message.excluded.v1',
+    data: {
+      ...ids,
+      address: 'ada@example.com',
+      failureType: 'Hard',
+      reason: 'InvalidSyntax',
+      reasonCode: 201,
+      analysisRun,
+    },
+  });
+
+  it('moves a new message through the counts once, to its last status', () => {
+    const { changed, moves } = projectMessageEvents(new Map(), [planned, taken, sent].map(timed), new Map());
+
+    expect(changed).toEqual([expect.objectContaining({ messageId: 'm1', status: 'Sent', proof: null })]);
+    expect(moves.get('d1')).toEqual({ ...ZERO_COUNTS, Sent: 1 });
+  });
+
+  it('moves a known message out of its stored status', () => {
+    const stored = { ...evolveMessageLog(null, planned, at), proof: null, analysisRun: null };
+
+    const { moves } = projectMessageEvents(new Map([['m1', stored]]), [timed(taken)], new Map());
+
+    expect(moves.get('d1')).toEqual({ ...ZERO_COUNTS, Pending: -1, TakenIntoAccount: 1 });
+  });
+
+  it('keeps a proof in the log but out of the counts', () => {
+    const proofPlanned = { ...planned, data: { ...planned.data, proof: 1 } } as MessageEvent;
+
+    const { changed, moves } = projectMessageEvents(new Map(), [timed(proofPlanned), timed(sent)], new Map());
+
+    expect(changed).toEqual([expect.objectContaining({ status: 'Sent', proof: 1 })]);
+    expect(moves.size).toBe(0);
+  });
+
+  it("ignores an exclusion by an analysis run older than the delivery's latest, and an event that changes nothing", () => {
+    const runs = new Map([['d1', 2]]);
+
+    expect(projectMessageEvents(new Map(), [timed(excludedBy(1))], runs)).toEqual({
+      changed: [],
+      moves: new Map(),
+    });
+    const { changed } = projectMessageEvents(new Map(), [timed(excludedBy(2))], runs);
+    expect(changed).toEqual([expect.objectContaining({ status: 'Ignored', analysisRun: 2 })]);
+    const stored = changed[0]!;
+    expect(projectMessageEvents(new Map([['m1', stored]]), [timed(planned)], runs).changed).toEqual([]);
   });
 });

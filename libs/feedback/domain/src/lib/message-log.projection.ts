@@ -1,4 +1,5 @@
 import type { FailureReason, FailureType, MessageStatus, PostwaveEvent } from '@postwave/contracts';
+import { shiftCounts, ZERO_COUNTS, type StatusCounts } from './delivery-kpis';
 import { mayTransition, REASON_UPDATABLE } from './status-precedence';
 
 /** One row of the delivery log (Campaign "broadlog"). */
@@ -118,4 +119,53 @@ export function evolveMessageLog(current: MessageLog | null, event: MessageEvent
       return base;
     }
   }
+}
+
+/** A log row as the projection keeps it: with the proof it belongs to and the analysis run that excluded it. */
+export interface StoredMessageLog extends MessageLog {
+  readonly proof: number | null;
+  readonly analysisRun: number | null;
+}
+
+/** A message event with the time it happened, as the log carries it. */
+export type TimedMessageEvent = MessageEvent & { readonly time: string };
+
+export interface ProjectedMessages {
+  /** The rows the events changed, each in its last state. */
+  readonly changed: readonly StoredMessageLog[];
+  /** Per delivery, what each status count gains (negative: loses). */
+  readonly moves: ReadonlyMap<string, StatusCounts>;
+}
+
+/**
+ * Applies message events, in order, to their log rows (`rows` by message id; a message not there
+ * starts from the event). An exclusion by an analysis run older than its delivery's latest
+ * (`latestRuns`) is void; a proof's messages are in the log but never in the delivery's counts.
+ */
+export function projectMessageEvents(
+  rows: ReadonlyMap<string, StoredMessageLog>,
+  events: readonly TimedMessageEvent[],
+  latestRuns: ReadonlyMap<string, number>,
+): ProjectedMessages {
+  const current = new Map(rows);
+  const changed = new Set<string>();
+  const moves = new Map<string, StatusCounts>();
+  for (const event of events) {
+    const before = current.get(event.data.messageId);
+    let analysisRun = before?.analysisRun ?? null;
+    if (event.type === 'postwave.message.excluded.v1' && event.data.analysisRun !== undefined) {
+      if ((latestRuns.get(event.data.deliveryId) ?? 0) > event.data.analysisRun) continue;
+      analysisRun = event.data.analysisRun;
+    }
+    const proof =
+      before?.proof ?? (event.type === 'postwave.message.planned.v1' ? (event.data.proof ?? null) : null);
+    const next = evolveMessageLog(before ?? null, event, event.time);
+    if (next === before && proof === (before?.proof ?? null)) continue;
+    current.set(next.messageId, { ...next, proof, analysisRun });
+    changed.add(next.messageId);
+    if (proof !== null) continue;
+    const counts = moves.get(next.deliveryId) ?? ZERO_COUNTS;
+    moves.set(next.deliveryId, shiftCounts(counts, before?.status ?? null, next.status));
+  }
+  return { changed: [...changed].map((id) => current.get(id)!), moves };
 }

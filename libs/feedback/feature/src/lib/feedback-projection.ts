@@ -8,10 +8,12 @@ import {
 } from '@postwave/contracts';
 import {
   deliveryKpis,
-  evolveMessageLog,
   MESSAGE_LOG_EVENTS,
+  projectMessageEvents,
   type MessageLog,
   type StatusCounts,
+  type StoredMessageLog,
+  type TimedMessageEvent,
 } from '@postwave/feedback/domain';
 import {
   DATABASE,
@@ -60,8 +62,6 @@ const LOG_COLUMNS = `message_id AS "messageId", delivery_id AS "deliveryId", add
   reason, reason_code AS "reasonCode", last_reply AS "lastReply", attempts, updated_at AS "updatedAt", proof,
   analysis_run AS "analysisRun"`;
 
-type StoredLog = MessageLog & { proof: number | null; analysisRun: number | null };
-
 const LOG_WRITE_COLUMNS = [
   'message_id',
   'delivery_id',
@@ -77,7 +77,7 @@ const LOG_WRITE_COLUMNS = [
   'analysis_run',
 ];
 
-type MessageLogEnvelope = Parameters<typeof evolveMessageLog>[1] & ConsumedEnvelope;
+type MessageLogEnvelope = TimedMessageEvent & ConsumedEnvelope;
 
 const isMessageLogEvent = (envelope: ConsumedEnvelope): envelope is MessageLogEnvelope =>
   (MESSAGE_LOG_EVENTS as readonly string[]).includes(envelope.type);
@@ -232,15 +232,15 @@ export class FeedbackProjection {
    */
   private async applyToMessages(em: EntityManager, envelopes: readonly MessageLogEnvelope[]): Promise<void> {
     const ids = [...new Set(envelopes.map((envelope) => envelope.data.messageId))];
-    const rows = new Map<string, StoredLog>();
+    const rows = new Map<string, StoredMessageLog>();
     await inChunks(ids, async (chunk, marks) => {
       const found = (await em.query(
         sqlFor(em, `SELECT ${LOG_COLUMNS} FROM fb_message_log WHERE message_id IN (${marks})`),
         chunk,
-      )) as StoredLog[];
+      )) as StoredMessageLog[];
       for (const row of found) rows.set(row.messageId, row);
     });
-    // An exclusion of a run a newer analysis has replaced is void.
+    // The latest analysis run of each delivery an exclusion names: older runs' exclusions are void.
     const runs = new Map<string, number>();
     const excludedIn = [
       ...new Set(
@@ -251,73 +251,43 @@ export class FeedbackProjection {
         ),
       ),
     ];
-    if (excludedIn.length > 0) {
+    await inChunks(excludedIn, async (chunk, marks) => {
       const found = (await em.query(
         sqlFor(
           em,
-          `SELECT delivery_id AS "deliveryId", analysis_run AS "analysisRun" FROM fb_delivery WHERE delivery_id IN (${excludedIn.map(() => '?').join(', ')})`,
+          `SELECT delivery_id AS "deliveryId", analysis_run AS "analysisRun" FROM fb_delivery WHERE delivery_id IN (${marks})`,
         ),
-        excludedIn,
+        chunk,
       )) as { deliveryId: string; analysisRun: number | null }[];
       for (const row of found) runs.set(row.deliveryId, Number(row.analysisRun ?? 0));
-    }
-
-    const changed = new Set<string>();
-    /** Count moves per delivery: status column → change. */
-    const moves = new Map<string, Map<MessageStatus, number>>();
-    const move = (deliveryId: string, status: MessageStatus, by: number) => {
-      let counts = moves.get(deliveryId);
-      if (!counts) moves.set(deliveryId, (counts = new Map()));
-      counts.set(status, (counts.get(status) ?? 0) + by);
-    };
-    for (const envelope of envelopes) {
-      const current = rows.get(envelope.data.messageId);
-      let analysisRun: number | null = current?.analysisRun ?? null;
-      if (envelope.type === 'postwave.message.excluded.v1' && envelope.data.analysisRun !== undefined) {
-        if ((runs.get(envelope.data.deliveryId) ?? 0) > envelope.data.analysisRun) continue;
-        analysisRun = envelope.data.analysisRun;
-      }
-      const proof =
-        current?.proof ??
-        (envelope.type === 'postwave.message.planned.v1' ? (envelope.data.proof ?? null) : null);
-      const next = evolveMessageLog(current ?? null, envelope, envelope.time);
-      if (next === current && (proof ?? null) === (current?.proof ?? null)) continue;
-      rows.set(next.messageId, { ...next, proof, analysisRun });
-      changed.add(next.messageId);
-      // Proofs are in the log but never in the delivery's counts.
-      if (current?.status === next.status || proof !== null) continue;
-      if (current) move(next.deliveryId, current.status, -1);
-      move(next.deliveryId, next.status, 1);
-    }
+    });
+    const { changed, moves } = projectMessageEvents(rows, envelopes, runs);
 
     await insertMany(
       em,
       'fb_message_log',
       LOG_WRITE_COLUMNS,
-      [...changed].map((id) => {
-        const row = rows.get(id)!;
-        return [
-          row.messageId,
-          row.deliveryId,
-          row.address,
-          row.status,
-          row.failureType,
-          row.reason,
-          row.reasonCode,
-          row.lastReply,
-          row.attempts,
-          row.updatedAt,
-          row.proof,
-          row.analysisRun,
-        ];
-      }),
+      changed.map((row) => [
+        row.messageId,
+        row.deliveryId,
+        row.address,
+        row.status,
+        row.failureType,
+        row.reason,
+        row.reasonCode,
+        row.lastReply,
+        row.attempts,
+        row.updatedAt,
+        row.proof,
+        row.analysisRun,
+      ]),
       `ON CONFLICT (message_id) DO UPDATE SET address = excluded.address, status = excluded.status,
          failure_type = excluded.failure_type, reason = excluded.reason, reason_code = excluded.reason_code,
          last_reply = excluded.last_reply, attempts = excluded.attempts, updated_at = excluded.updated_at,
          proof = excluded.proof, analysis_run = excluded.analysis_run`,
     );
     for (const [deliveryId, counts] of moves) {
-      const sets = [...counts]
+      const sets = (Object.entries(counts) as [MessageStatus, number][])
         .filter(([, by]) => by !== 0)
         .map(([status, by]) => `${COUNT_SQL[status]} = ${COUNT_SQL[status]} + ${by}`);
       if (sets.length === 0) continue;
