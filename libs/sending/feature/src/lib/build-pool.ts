@@ -8,6 +8,7 @@ import type { SigningKey } from './dkim-keyring';
 import {
   MessageBuilder,
   prepared,
+  senderDomainOf,
   type BuilderSettings,
   type OutgoingMessage,
   type PreparedResult,
@@ -122,8 +123,7 @@ export class BuildPool {
       const batch = this.queue.splice(0, BATCH);
       const thread = this.closed ? null : this.pickThread();
       if (!thread) {
-        for (const request of batch)
-          void this.buildHere(request.content, request.message).then(request.resolve);
+        for (const request of batch) this.answerHere(request);
         continue;
       }
       this.send(thread, batch);
@@ -146,7 +146,7 @@ export class BuildPool {
           drop.push(oldest);
         }
       }
-      const domain = content.sender.address.split('@')[1]!.toLowerCase();
+      const domain = senderDomainOf(content);
       // The keyring hands out the same list until a rescan changes it.
       const current = this.keyring.keysFor(domain);
       const given = thread.keys.get(domain);
@@ -172,7 +172,7 @@ export class BuildPool {
       if (!result || (!result.ok && result.internal)) {
         if (result && !result.ok)
           this.logger.warn({ err: result.error }, 'build thread failed a message; building it here');
-        void this.buildHere(request.content, request.message).then(request.resolve);
+        this.answerHere(request);
       } else if (result.ok) {
         this.counts.threaded++;
         const data = Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
@@ -235,11 +235,14 @@ export class BuildPool {
 
   /** A thread's unanswered requests, built in-process. */
   private fallBack(thread: Thread): void {
-    for (const batch of thread.inFlight.values())
-      for (const request of batch)
-        void this.buildHere(request.content, request.message).then(request.resolve);
+    for (const batch of thread.inFlight.values()) for (const request of batch) this.answerHere(request);
     thread.inFlight.clear();
     thread.outstanding = 0;
+  }
+
+  /** A request a thread could not answer, built in-process instead. */
+  private answerHere(request: Request): void {
+    void this.buildHere(request.content, request.message).then(request.resolve);
   }
 
   private async buildHere(content: DeliveryContent, message: OutgoingMessage): Promise<PreparedResult> {

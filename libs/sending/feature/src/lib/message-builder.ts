@@ -38,6 +38,10 @@ export function prepared(result: BuildResult): PreparedResult {
     : result;
 }
 
+/** The sender's domain, lower case: its DKIM keys, the Feedback-ID and the Message-ID go by it. */
+export const senderDomainOf = (content: DeliveryContent): string =>
+  content.sender.address.split('@')[1]!.toLowerCase();
+
 /** Where the builder finds a sender domain's DKIM keys: the keyring, or the keys a build thread was given. */
 export interface SigningKeys {
   keysFor(domain: string): readonly SigningKey[];
@@ -68,7 +72,7 @@ export class MessageBuilder {
   async build(content: DeliveryContent, message: OutgoingMessage): Promise<BuildResult> {
     const compiled = this.compile(message.deliveryId, content);
     if (!compiled.ok) return compiled;
-    const senderDomain = content.sender.address.split('@')[1]!.toLowerCase();
+    const senderDomain = senderDomainOf(content);
     const returnDomain = this.settings.verpDomain ?? senderDomain;
     const mailFrom = verpAddress(message.messageId, this.settings.verpSecret, returnDomain);
     const unsubscribeMailto = `mailto:${verpAddress(message.messageId, this.settings.verpSecret, returnDomain, 'unsubscribe')}`;
@@ -99,26 +103,24 @@ export class MessageBuilder {
       : content.sender.address;
     const subject = `${message.subjectPrefix ?? ''}${rendered.content.subject}`;
     const messageId = `<${message.messageId}.${this.settings.instance}@${senderDomain}>`;
+    const fields = {
+      from,
+      to: message.address,
+      ...(content.replyTo ? { replyTo: content.replyTo } : {}),
+      subject,
+      messageId,
+      headers,
+    };
     let unsigned: Buffer;
     if (rendered.content.html !== undefined && !content.attachments?.length) {
       // The common shape, text and html alternatives: assembled directly, as MailComposer would.
-      unsigned = composeAlternative(
-        {
-          from,
-          to: message.address,
-          ...(content.replyTo ? { replyTo: content.replyTo } : {}),
-          subject,
-          messageId,
-          headers,
-        },
-        [qpPart('text/plain', rendered.content.text), qpPart('text/html', rendered.content.html)],
-      );
+      unsigned = composeAlternative(fields, [
+        qpPart('text/plain', rendered.content.text),
+        qpPart('text/html', rendered.content.html),
+      ]);
     } else {
       const composer = new MailComposer({
-        from,
-        to: message.address,
-        ...(content.replyTo ? { replyTo: content.replyTo } : {}),
-        subject,
+        ...fields,
         // With an html part the bodies are encoded here (quoted-printable over bytes) and MailComposer
         // assembles the alternative; a lone text part is the message's root, so it keeps its headers.
         ...(rendered.content.html !== undefined
@@ -127,9 +129,7 @@ export class MessageBuilder {
               html: { raw: qpPart('text/html', rendered.content.html) },
             }
           : { text: rendered.content.text }),
-        messageId,
         envelope: { from: mailFrom, to: message.address },
-        headers,
         ...(content.attachments?.length
           ? {
               attachments: content.attachments.map((a) => ({

@@ -56,7 +56,7 @@ const STRUCTURED_FIELDS = new Set([
   'Content-Type',
   'Content-Disposition',
 ]);
-/** Encoded values that repeat from message to message (a delivery's sender, its Feedback-ID). */
+/** Encoded values of object form that repeat from message to message (a delivery's named sender). */
 const repeated = new Map<string, string>();
 const REPEATED_MAX = 1000;
 

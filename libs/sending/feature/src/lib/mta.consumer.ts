@@ -9,7 +9,7 @@ import {
   type EventTx,
 } from '@postwave/platform/eventing';
 import { SpanKind, traceparentOf, withSpan } from '@postwave/platform/observability';
-import { sqlFor } from '@postwave/platform/persistence';
+import { inChunks, sqlFor } from '@postwave/platform/persistence';
 import { messageCanceled } from '@postwave/sending/domain';
 import { MTA_OPTIONS, type MtaOptions } from './mta-options';
 import { SpoolWorker } from './spool-worker';
@@ -114,14 +114,17 @@ export class MtaConsumer {
     planned: ReadonlyArray<{ envelope: PlannedEnvelope; traceparent: string | null }>,
   ): Promise<void> {
     const deliveryIds = [...new Set(planned.map(({ envelope }) => envelope.data.deliveryId))];
-    const controls = (await tx.em.query(
-      sqlFor(
-        tx.em,
-        `SELECT delivery_id AS "deliveryId", state FROM mta_delivery_control WHERE delivery_id IN (${deliveryIds.map(() => '?').join(', ')})`,
-      ),
-      deliveryIds,
-    )) as { deliveryId: string; state: string }[];
-    const stopped = new Set(controls.filter((c) => c.state === 'stopped').map((c) => c.deliveryId));
+    const stopped = new Set<string>();
+    await inChunks(deliveryIds, async (chunk, marks) => {
+      const controls = (await tx.em.query(
+        sqlFor(
+          tx.em,
+          `SELECT delivery_id AS "deliveryId" FROM mta_delivery_control WHERE state = 'stopped' AND delivery_id IN (${marks})`,
+        ),
+        chunk,
+      )) as { deliveryId: string }[];
+      for (const control of controls) stopped.add(control.deliveryId);
+    });
     const now = Date.now();
     // A message of a later wave waits in the spool, still "Pending": it is announced when due.
     const waiting = ({ data }: PlannedEnvelope) =>

@@ -79,9 +79,7 @@ export class SpoolStore {
     records: ReadonlyArray<{ readonly row: SpoolRow; readonly retryAt: Date | null }>,
   ): Promise<void> {
     const last = new Map(records.map((record) => [record.row.messageId, record]));
-    const list = [...last.values()];
-    for (let i = 0; i < list.length; i += 500) {
-      const chunk = list.slice(i, i + 500);
+    await inChunks([...last.values()], async (chunk) => {
       await em.query(
         sqlFor(
           em,
@@ -98,7 +96,7 @@ export class SpoolStore {
           (retryAt ?? new Date()).toISOString(),
         ]),
       );
-    }
+    });
   }
 
   /**
