@@ -7,3 +7,4 @@ export * from './lib/path-shaping';
 export * from './lib/throttle-replies';
 export * from './lib/source-ips';
 export * from './lib/quoted-printable';
+export * from './lib/path-history';

@@ -19,10 +19,12 @@ import {
   type SiteMatch,
   type SourceIp,
   type WarmupPlan,
+  hourTotals,
+  type HourMark,
+  type HourTotals,
+  type Outcome,
 } from '@postwave/sending/domain';
 import type { EntityManager } from 'typeorm';
-
-export type Outcome = 'accepted' | 'deferred' | 'bounced';
 
 const pathKey = (site: string, ip: string) => `${site}|${ip}`;
 const hourOf = (at: number) => new Date(at).toISOString().slice(0, 13) + ':00Z';
@@ -245,27 +247,7 @@ export class MtaShaping {
 
   /** Writes observations: the hourly history summed per site, address and hour, then limit changes in order. */
   async persist(em: EntityManager, observations: readonly Observation[]): Promise<void> {
-    const hours = new Map<
-      string,
-      { site: string; sourceIp: string; hour: string } & Record<Outcome, number>
-    >();
-    for (const { hour } of observations) {
-      const key = `${hour.site}|${hour.sourceIp}|${hour.hour}`;
-      let sum = hours.get(key);
-      if (!sum) {
-        sum = {
-          site: hour.site,
-          sourceIp: hour.sourceIp,
-          hour: hour.hour,
-          accepted: 0,
-          deferred: 0,
-          bounced: 0,
-        };
-        hours.set(key, sum);
-      }
-      sum[hour.outcome]++;
-    }
-    for (const sum of hours.values()) await this.countHour(em, sum);
+    for (const sum of hourTotals(observations.map(({ hour }) => hour))) await this.countHour(em, sum);
     for (const { change } of observations) await change?.(em);
   }
 
@@ -378,10 +360,7 @@ export class MtaShaping {
     return { rules: this.rules.map((r) => r.id), paths };
   }
 
-  private async countHour(
-    em: EntityManager,
-    sum: { site: string; sourceIp: string; hour: string } & Record<Outcome, number>,
-  ): Promise<void> {
+  private async countHour(em: EntityManager, sum: HourTotals): Promise<void> {
     await em.query(
       sqlFor(
         em,
@@ -396,12 +375,7 @@ export class MtaShaping {
 
 /** One answer's share of the path history, and its limit change to save when there was one. */
 export interface Observation {
-  readonly hour: {
-    readonly site: string;
-    readonly sourceIp: string;
-    readonly hour: string;
-    readonly outcome: Outcome;
-  };
+  readonly hour: HourMark;
   readonly change: ((em: EntityManager) => Promise<void>) | null;
 }
 

@@ -26,13 +26,14 @@ import {
   throttleCause,
   type AttemptResult,
   type Endpoint,
+  type Outcome,
   type SiteMatch,
 } from '@postwave/sending/domain';
 import { DkimKeyring } from './dkim-keyring';
 import { BuildPool } from './build-pool';
 import type { PreparedResult } from './message-builder';
 import { CLAIMS_IN_FLIGHT, MTA_OPTIONS, type MtaOptions } from './mta-options';
-import { MtaShaping, type Observation, type Outcome } from './mta-shaping';
+import { MtaShaping, type Observation } from './mta-shaping';
 import { MxRouter } from './mx-router';
 import type { SpoolRow } from './sending.entities';
 import { ConnectionFailure, SmtpSession } from './smtp-session';
