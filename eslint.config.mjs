@@ -15,6 +15,16 @@ const bannedInDomain = [
   'express',
 ];
 
+/** Every product scope: apps and test support may use them all. */
+const productScopes = [
+  'scope:planning',
+  'scope:sending',
+  'scope:bounce',
+  'scope:feedback',
+  'scope:shared',
+  'scope:platform',
+];
+
 const depConstraints = [
   {
     sourceTag: 'type:contracts',
@@ -62,29 +72,8 @@ const depConstraints = [
     sourceTag: 'scope:feedback',
     onlyDependOnLibsWithTags: ['scope:feedback', 'scope:shared', 'scope:platform'],
   },
-  {
-    sourceTag: 'scope:app',
-    onlyDependOnLibsWithTags: [
-      'scope:planning',
-      'scope:sending',
-      'scope:bounce',
-      'scope:feedback',
-      'scope:shared',
-      'scope:platform',
-      'scope:testing',
-    ],
-  },
-  {
-    sourceTag: 'scope:testing',
-    onlyDependOnLibsWithTags: [
-      'scope:planning',
-      'scope:sending',
-      'scope:bounce',
-      'scope:feedback',
-      'scope:shared',
-      'scope:platform',
-    ],
-  },
+  { sourceTag: 'scope:app', onlyDependOnLibsWithTags: [...productScopes, 'scope:testing'] },
+  { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: productScopes },
   // Fixtures (certificates, sample data) depend on nothing and are used by specs only, below.
   { sourceTag: 'type:fixture', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'scope:fixture', onlyDependOnLibsWithTags: [] },
