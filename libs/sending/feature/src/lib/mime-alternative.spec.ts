@@ -1,5 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import MimeNode from 'nodemailer/lib/mime-node';
+import { seededRandom } from '@postwave/fixtures/random';
 import { composeAlternative, encodeField, type AlternativeHeaders } from './mime-alternative';
 
 const part = (type: string, body: string) =>
@@ -156,14 +157,7 @@ describe('composeAlternative', () => {
     });
 
     it('agrees with nodemailer on random values', () => {
-      // mulberry32: every bit is usable, unlike the low bits of a power-of-two LCG.
-      let seed = 2047;
-      const next = (n: number) => {
-        seed = (seed + 0x6d2b79f5) | 0;
-        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-        return ((t ^ (t >>> 14)) >>> 0) % n;
-      };
+      const next = seededRandom(2047);
       const alphabet = [
         'a',
         'Z',

@@ -1,4 +1,5 @@
 import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
+import { seededRandom } from '@postwave/fixtures/random';
 import { smtpData, stuffChunk } from './smtp-data';
 
 /** Our stuffing of these chunks, one after the other, with the terminator `smtpData` writes. */
@@ -51,14 +52,7 @@ describe('SMTP data transparency', () => {
   });
 
   it('agrees with nodemailer on random bytes split into random chunks', async () => {
-    // mulberry32: every bit is usable, unlike the low bits of a power-of-two LCG.
-    let seed = 5321;
-    const next = (n: number) => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) % n;
-    };
+    const next = seededRandom(5321);
     const alphabet = [0x0d, 0x0a, 0x2e, 0x41, 0x20, 0x0d, 0x0a, 0x2e];
     for (let round = 0; round < 300; round++) {
       const bytes = Buffer.from(Array.from({ length: 1 + next(60) }, () => alphabet[next(alphabet.length)]!));
