@@ -1,7 +1,7 @@
 /** Pieces both measured runs share: CPU sampling, the profiler and retried API requests. */
 import { Session } from 'node:inspector';
 
-export interface Sample {
+interface Sample {
   readonly at: number;
   readonly cpuMicros: number;
 }
@@ -73,7 +73,7 @@ export async function startProfiler(): Promise<{ stop(): Promise<object> }> {
 }
 
 /** CPU time (µs) at `at`, linearly interpolated between the samples around it. */
-export function interpolate(samples: readonly Sample[], at: number): number {
+function interpolate(samples: readonly Sample[], at: number): number {
   if (samples.length === 0) return 0;
   let before = samples[0]!;
   for (const current of samples) {

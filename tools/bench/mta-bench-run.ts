@@ -23,7 +23,7 @@ import { embeddedService } from '../../apps/postwave/src/embedded.service';
 import { mtaService } from '../../apps/sending-mta/src/mta.service';
 import { BENCH_DOMAIN, benchRecipient, calibratedContent } from './bench-content';
 import { CpuSampler, networkRetries, retried, startProfiler } from './bench-run-support';
-import { installSqlStats, resetSqlStats, sqlStats, type SqlStat } from './sql-stats';
+import { installSqlStats, resetSqlStats, sqlStats, type SqlStats } from './sql-stats';
 
 export interface RunParams {
   readonly label: string;
@@ -86,8 +86,8 @@ export interface RunResult {
   readonly createRequestMs: number;
   /** When each POST /v1/deliveries answered, ms after the first was sent. */
   readonly postsDoneAtMs: readonly number[];
-  /** With sqlStats: the statements of the measured phase, most time first. */
-  readonly sql?: readonly SqlStat[];
+  /** With sqlStats: the statements of the measured phase (most time first) and who opened transactions. */
+  readonly sql?: SqlStats;
 }
 
 const SENT = 'postwave.message.sent.v1';
@@ -198,12 +198,7 @@ async function main(): Promise<void> {
       createRequestMs,
       postsDoneAtMs: postMs,
       ...(sql
-        ? {
-            sql: [
-              ...sql.filter((s) => !s.sql.startsWith('BEGIN →')).slice(0, 40),
-              ...sql.filter((s) => s.sql.startsWith('BEGIN →')),
-            ],
-          }
+        ? { sql: { statements: sql.statements.slice(0, 40), transactions: sql.transactions.slice(0, 10) } }
         : {}),
     };
     await new Promise((resolve) => process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`, resolve));
@@ -231,7 +226,7 @@ interface Measured {
   readonly createRequestMs: number;
   readonly totals: Totals;
   readonly loopDelay: IntervalHistogram;
-  readonly sql?: SqlStat[];
+  readonly sql?: SqlStats;
 }
 
 /** The product's settings for the run: the sink as the bench domain's route, DKIM on. */

@@ -304,8 +304,7 @@ async function main(): Promise<void> {
             );
         }
         if (result.sql) {
-          const opened = result.sql.filter((s) => s.sql.startsWith('BEGIN →'));
-          const statements = result.sql.filter((s) => !s.sql.startsWith('BEGIN →'));
+          const { statements, transactions: opened } = result.sql;
           const total = statements.reduce((n, s) => n + s.count, 0);
           const ms = statements.reduce((n, s) => n + s.ms, 0);
           out();
@@ -318,7 +317,7 @@ async function main(): Promise<void> {
               `  ${fmt(stat.count / result.sent, 2).padStart(6)}/msg ${fmt(stat.ms).padStart(6)} ms  ${stat.sql}`,
             );
           out('Transactions, by their first statement:');
-          for (const stat of opened.sort((a, b) => b.count - a.count).slice(0, 10))
+          for (const stat of opened)
             out(`  ${fmt(stat.count / result.sent, 3).padStart(6)}/msg  ${stat.sql}`);
         }
         if (params.profileFile) {

@@ -13,7 +13,14 @@ export interface SqlStat {
 
 type Method = (...args: unknown[]) => unknown;
 
+/** The statements and, apart, the transactions by their first statement (who opens them). */
+export interface SqlStats {
+  readonly statements: SqlStat[];
+  readonly transactions: SqlStat[];
+}
+
 const stats = new Map<string, { count: number; nanos: bigint }>();
+const openers = new Map<string, number>();
 let enabled = false;
 let afterBegin = false;
 
@@ -44,13 +51,11 @@ export function installSqlStats(): void {
     proto[name] = function (this: { source: string }, ...args: unknown[]) {
       if (!enabled) return original.apply(this, args);
       const started = process.hrtime.bigint();
-      // A transaction is named after its first statement: "BEGIN → INSERT INTO …" counts who opens them.
+      // A transaction is named after its first statement: that counts who opens them.
       if (afterBegin) {
         afterBegin = false;
-        const key = `BEGIN → ${normalize(this.source)}`.slice(0, 140);
-        const entry = stats.get(key) ?? { count: 0, nanos: 0n };
-        entry.count++;
-        stats.set(key, entry);
+        const key = normalize(this.source);
+        openers.set(key, (openers.get(key) ?? 0) + 1);
       }
       if (/^BEGIN/i.test(this.source)) afterBegin = true;
       try {
@@ -68,12 +73,19 @@ export function installSqlStats(): void {
 
 export function resetSqlStats(): void {
   stats.clear();
+  openers.clear();
   enabled = true;
 }
 
-export function sqlStats(): SqlStat[] {
+/** Statements by time spent, most first; transactions by how many each first statement opened. */
+export function sqlStats(): SqlStats {
   enabled = false;
-  return [...stats]
-    .map(([sql, { count, nanos }]) => ({ sql, count, ms: Number(nanos) / 1e6 }))
-    .sort((a, b) => b.ms - a.ms);
+  return {
+    statements: [...stats]
+      .map(([sql, { count, nanos }]) => ({ sql, count, ms: Number(nanos) / 1e6 }))
+      .sort((a, b) => b.ms - a.ms),
+    transactions: [...openers]
+      .map(([sql, count]) => ({ sql, count, ms: 0 }))
+      .sort((a, b) => b.count - a.count),
+  };
 }
