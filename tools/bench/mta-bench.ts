@@ -23,6 +23,11 @@
  * and the run with the median throughput is reported, with the spread: on a shared 2-core host one
  * run's figure moves by ±20% from one minute to the next.
  *
+ * Before the runs it measures what one RSA-2048 signature costs this host (tools/bench/host-signing.ts):
+ * hosts differ threefold there, and every message carries one. The JSON gives it (`rsaSignMs`), the
+ * rate the cores could reach doing nothing but sign (`rsaSigningBoundMsgPerSec`), and the 20 KB CPU
+ * per message in signatures' worth (`cpuPerMsgInRsaSignatures20k`), comparable from host to host.
+ *
  * Options: --count20k N, --count100k N, --per-delivery N (recipients per POST), --sink
  * auto|smtp-sink|simulator, --only 20k|100k, --no-ceiling, --timeout-min M (default 20),
  * --env KEY=VALUE (a product setting for the measured runs, repeatable), --keep-profiles DIR,
@@ -40,6 +45,7 @@ import { DEFAULT_MX_RULES, validateMxRules } from '@postwave/sending/domain';
 import { BENCH_DOMAIN } from './bench-content';
 import { measureCeiling, startSink, type BenchSink, type CeilingResult } from './bench-sink';
 import { formatProfileSummary, summarizeProfile } from './cpu-profile-summary';
+import { measureSigningCost, type SigningCost } from './host-signing';
 import type { RunParams, RunResult } from './mta-bench-run';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -230,6 +236,13 @@ async function main(): Promise<void> {
       }
     }
 
+    // Measured while nothing else runs: the host's price of the one signature every message carries.
+    const signing: SigningCost = measureSigningCost(cpus().length);
+    out(
+      `host: one RSA-2048 signature costs ${fmt(signing.rsaSignMs, 3)} ms of a core; signing alone bounds ` +
+        `${cpus().length} core(s) at ${fmt(signing.boundMsgPerSec)} msg/s`,
+    );
+
     const profileDir = options.keepProfiles ?? join(work, 'profiles');
     if (options.profile) mkdirSync(profileDir, { recursive: true });
     const sizes = [
@@ -346,6 +359,10 @@ async function main(): Promise<void> {
             ? ` (${((100 * r.spoolToSinkMsgPerSec) / ceiling20k.msgPerSec).toFixed(1)}% of the sink ceiling)`
             : ''),
       );
+      out(
+        `  CPU per message ${fmt(r.cpuMsPerMsg, 3)} ms = ${(r.cpuMsPerMsg / signing.rsaSignMs).toFixed(2)} RSA signatures' worth ` +
+          `(the signature itself and ${fmt(r.cpuMsPerMsg - signing.rsaSignMs, 3)} ms of everything else)`,
+      );
     }
     const round = (n: number | null | undefined, digits = 1) =>
       n === null || n === undefined ? null : Math.round(n * 10 ** digits) / 10 ** digits;
@@ -369,6 +386,9 @@ async function main(): Promise<void> {
       platformRunsMsgPerSec100k: spreads.get('100k/platform') ?? null,
       sinkCeilingMsgPerSec: round(ceiling20k?.msgPerSec),
       sinkCeilingMsgPerSec100k: round(ceiling100k?.msgPerSec),
+      rsaSignMs: round(signing.rsaSignMs, 3),
+      rsaSigningBoundMsgPerSec: round(signing.boundMsgPerSec),
+      cpuPerMsgInRsaSignatures20k: r20 ? round(r20.cpuMsPerMsg / signing.rsaSignMs, 2) : null,
       sink: sink.kind,
       messages20k: r20?.sent ?? null,
       messages100k: r100?.sent ?? null,
