@@ -46,4 +46,29 @@ describe('quoted-printable', () => {
   it('escapes "=", non-ASCII bytes and whitespace that ends a line, nothing else', () => {
     expect(encodeQuotedPrintable('a=b é \nx\t')).toBe('a=3Db =C3=A9=20\r\nx=09');
   });
+
+  it('writes the head first, as it is, then the encoded text', () => {
+    const head = 'Content-Type: text/plain; charset=utf-8\r\n\r\n';
+    expect(encodeQuotedPrintableBytes('a=b é', head).toString('latin1')).toBe(`${head}a=3Db =C3=A9`);
+  });
+
+  it('encodes a text the same whatever longer text was encoded before it', () => {
+    // The bytes after a short text's end are left over from the longer one before: a lone CR or a
+    // space at the end must still be seen as ending the text.
+    encodeQuotedPrintable('a\r\n');
+    expect(encodeQuotedPrintable('b\r')).toBe('b=0D');
+    encodeQuotedPrintable('xyz');
+    expect(encodeQuotedPrintable('a ')).toBe('a=20');
+    encodeQuotedPrintable('a \r\nb');
+    expect(encodeQuotedPrintable('a \r')).toBe('a =0D');
+    const first = samples.map(encodeQuotedPrintable);
+    const order = [...samples.keys()].reverse().concat([...samples.keys()]);
+    for (const i of order) expect(encodeQuotedPrintable(samples[i]!)).toBe(first[i]);
+  });
+
+  it('encodes a text larger than the kept buffers', () => {
+    const large = `${'é='.repeat(300_000)} \n${'x'.repeat(2_000_000)}`;
+    expect(decode(encodeQuotedPrintable(large))).toBe(large.replace(/\n/g, '\r\n'));
+    expect(encodeQuotedPrintable('short ')).toBe('short=20');
+  });
 });
