@@ -7,7 +7,6 @@ import type { BuildBatch, BuiltBatch, BuildWorkerData } from './build-worker';
 import type { SigningKey } from './dkim-keyring';
 import {
   MessageBuilder,
-  prepared,
   senderDomainOf,
   type BuilderSettings,
   type OutgoingMessage,
@@ -247,7 +246,7 @@ export class BuildPool {
 
   private async buildHere(content: DeliveryContent, message: OutgoingMessage): Promise<PreparedResult> {
     this.counts.inProcess++;
-    return prepared(await this.local.build(content, message));
+    return this.local.prepare(content, message);
   }
 
   private keyOf(deliveryId: string, content: DeliveryContent): string {

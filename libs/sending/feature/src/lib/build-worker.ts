@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeliveryContent } from '@postwave/contracts';
 import type { SigningKey } from './dkim-keyring';
-import { MessageBuilder, prepared, type BuilderSettings, type OutgoingMessage } from './message-builder';
+import { MessageBuilder, type BuilderSettings, type OutgoingMessage } from './message-builder';
 
 export interface BuildBatch {
   readonly id: number;
@@ -55,7 +55,7 @@ if (parentPort) {
         const found = contents.get(content);
         if (!found) return { ok: false, error: `build thread: no content ${content}`, internal: true };
         try {
-          const built = prepared(await builder.build(found, message));
+          const built = await builder.prepare(found, message);
           if (!built.ok) return { ok: false, error: built.error };
           const { mailFrom, smtp } = built.message;
           return { ok: true, mailFrom, data: owned(smtp.data), size: smtp.size, eightBit: smtp.eightBit };

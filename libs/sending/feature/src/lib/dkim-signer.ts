@@ -96,6 +96,19 @@ export async function signDkim(
   options: DkimSignOptions = {},
 ): Promise<Buffer> {
   if (keys.length === 0) return message;
+  return Buffer.concat([await dkimSignatureFields(message, keys, options), message]);
+}
+
+/**
+ * The DKIM-Signature fields `signDkim` puts before the message, alone: a caller that copies the
+ * message anyway (into what goes after DATA) writes them in the same copy. Empty without keys.
+ */
+export async function dkimSignatureFields(
+  message: Buffer,
+  keys: readonly SigningKey[],
+  options: DkimSignOptions = {},
+): Promise<Buffer> {
+  if (keys.length === 0) return Buffer.alloc(0);
   const { fields, body, eol } = parseMessage(message);
   const bodyHash = createHash('sha256').update(canonicalBody(body)).digest('base64');
   const wanted = new Set((options.headerList ?? DKIM_SIGNED_HEADERS).map((name) => name.toLowerCase()));
@@ -122,7 +135,7 @@ export async function signDkim(
     else errors.push(result.reason instanceof Error ? result.reason : new Error(String(result.reason)));
   }
   if (headers.length === 0) throw new DkimSignError(errors);
-  return Buffer.concat([Buffer.from(headers.join(''), 'latin1'), message]);
+  return Buffer.from(headers.join(''), 'latin1');
 }
 
 /** Relaxed header canonicalization (RFC 6376 §3.4.2) of one field, without its line break. */

@@ -3,7 +3,7 @@ import { unsubscribeToken, verpAddress, type DeliveryContent } from '@postwave/c
 import { encodeQuotedPrintableBytes } from '@postwave/sending/domain';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { SigningKey } from './dkim-keyring';
-import { signDkim } from './dkim-signer';
+import { dkimSignatureFields } from './dkim-signer';
 import { composeAlternative } from './mime-alternative';
 import { smtpData, type SmtpData } from './smtp-data';
 
@@ -32,11 +32,9 @@ export interface PreparedMessage {
 
 export type PreparedResult = { ok: true; message: PreparedMessage } | { ok: false; error: string };
 
-export function prepared(result: BuildResult): PreparedResult {
-  return result.ok
-    ? { ok: true, message: { mailFrom: result.message.mailFrom, smtp: smtpData(result.message.raw) } }
-    : result;
-}
+/** A message as assembled: its DKIM-Signature fields (empty when unsigned), then the rest. */
+type Assembled =
+  { ok: true; mailFrom: string; signatures: Buffer; unsigned: Buffer } | { ok: false; error: string };
 
 /** The sender's domain, lower case: its DKIM keys, the Feedback-ID and the Message-ID go by it. */
 export const senderDomainOf = (content: DeliveryContent): string =>
@@ -70,6 +68,25 @@ export class MessageBuilder {
   ) {}
 
   async build(content: DeliveryContent, message: OutgoingMessage): Promise<BuildResult> {
+    const assembled = await this.assemble(content, message);
+    if (!assembled.ok) return assembled;
+    const { mailFrom, signatures, unsigned } = assembled;
+    const raw = signatures.length > 0 ? Buffer.concat([signatures, unsigned]) : unsigned;
+    return { ok: true, message: { mailFrom, raw } };
+  }
+
+  /**
+   * The message as `build` makes it, ready for DATA (`smtpData`): the signatures and the message
+   * are copied once, into what the session writes, instead of once more when they are joined.
+   */
+  async prepare(content: DeliveryContent, message: OutgoingMessage): Promise<PreparedResult> {
+    const assembled = await this.assemble(content, message);
+    if (!assembled.ok) return assembled;
+    const smtp = smtpData([assembled.signatures, assembled.unsigned]);
+    return { ok: true, message: { mailFrom: assembled.mailFrom, smtp } };
+  }
+
+  private async assemble(content: DeliveryContent, message: OutgoingMessage): Promise<Assembled> {
     const compiled = this.compile(message.deliveryId, content);
     if (!compiled.ok) return compiled;
     const senderDomain = senderDomainOf(content);
@@ -143,10 +160,9 @@ export class MessageBuilder {
       });
       unsigned = await composer.compile().build();
     }
-    const keys = this.keyring.keysFor(senderDomain);
-    if (keys.length === 0) return { ok: true, message: { mailFrom, raw: unsigned } };
     try {
-      return { ok: true, message: { mailFrom, raw: await signDkim(unsigned, keys) } };
+      const signatures = await dkimSignatureFields(unsigned, this.keyring.keysFor(senderDomain));
+      return { ok: true, mailFrom, signatures, unsigned };
     } catch (error) {
       return { ok: false, error: (error as Error).message };
     }
@@ -173,10 +189,7 @@ export class MessageBuilder {
 
 /** One body part with its headers, encoded quoted-printable (7-bit). */
 const qpPart = (contentType: string, body: string) =>
-  Buffer.concat([
-    Buffer.from(
-      `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`,
-      'latin1',
-    ),
-    encodeQuotedPrintableBytes(body),
-  ]);
+  encodeQuotedPrintableBytes(
+    body,
+    `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`,
+  );

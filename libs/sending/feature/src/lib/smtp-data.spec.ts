@@ -2,18 +2,8 @@ import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
 import { seededRandom } from '@postwave/fixtures/random';
 import { smtpData, stuffChunk } from './smtp-data';
 
-/** Our stuffing of these chunks, one after the other, with the terminator `smtpData` writes. */
-function ours(chunks: readonly Buffer[]): Buffer {
-  let lastByte: number | false = false;
-  const out = chunks.map((chunk) => {
-    const stuffed = stuffChunk(chunk, lastByte);
-    if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
-    return stuffed;
-  });
-  const whole = Buffer.concat(chunks);
-  const terminator = smtpData(whole).data.subarray(stuffChunk(whole, false).length);
-  return Buffer.concat([...out, terminator]);
-}
+/** What `smtpData` writes for a message given as these pieces. */
+const ours = (chunks: readonly Buffer[]): Buffer => smtpData(chunks).data;
 
 /** What nodemailer's DataStream writes for these chunks. */
 function theirs(chunks: readonly Buffer[]): Promise<Buffer> {
@@ -44,6 +34,24 @@ describe('SMTP data transparency', () => {
   it('declares the size of the message itself, and whether it has 8-bit bytes', () => {
     expect(smtpData(Buffer.from('.a\nb'))).toMatchObject({ size: 4, eightBit: false });
     expect(smtpData(Buffer.from('Grüße\r\n'))).toMatchObject({ size: 9, eightBit: true });
+    expect(smtpData([Buffer.from('.a'), Buffer.alloc(0), Buffer.from('\nb')])).toMatchObject({
+      size: 4,
+      eightBit: false,
+    });
+    expect(smtpData([Buffer.from('a\r\n'), Buffer.from('Grüße')])).toMatchObject({
+      size: 10,
+      eightBit: true,
+    });
+  });
+
+  it('writes a message given in pieces as the same message given whole, empty pieces included', () => {
+    const whole = Buffer.from('DKIM-Signature: a\r\n.Subject: x\r\n\r\n.\r\nend\r');
+    const expected = smtpData(whole).data.toString('latin1');
+    for (const cut of [0, 1, 19, 20, 21, whole.length - 1, whole.length])
+      expect(
+        smtpData([Buffer.alloc(0), whole.subarray(0, cut), whole.subarray(cut)]).data.toString('latin1'),
+      ).toBe(expected);
+    expect(smtpData([]).data.toString('latin1')).toBe('\r\n.\r\n');
   });
 
   it('keeps a clean chunk as it is, without copying', () => {

@@ -77,15 +77,23 @@ export interface SmtpData {
 }
 
 /**
- * A whole message as it goes after DATA. Built messages are prepared on the build threads, so a
- * session on the event loop only writes them.
+ * A whole message as it goes after DATA, given whole or as the pieces it is made of (its DKIM
+ * fields and the rest), stuffed and copied once. Built messages are prepared on the build
+ * threads, so a session on the event loop only writes them.
  */
-export function smtpData(message: Buffer): SmtpData {
-  const stuffed = stuffChunk(message, false);
-  const last = message.length > 0 ? message[message.length - 1] : -1;
-  return {
-    data: Buffer.concat([stuffed, last === LF ? END_AFTER_LF : last === CR ? END_AFTER_CR : END]),
-    size: message.length,
-    eightBit: !isAscii(message),
-  };
+export function smtpData(message: Buffer | readonly Buffer[]): SmtpData {
+  const pieces = Buffer.isBuffer(message) ? [message] : message;
+  const out: Buffer[] = [];
+  let lastByte: number | false = false;
+  let size = 0;
+  let eightBit = false;
+  for (const piece of pieces) {
+    if (piece.length === 0) continue;
+    out.push(stuffChunk(piece, lastByte));
+    lastByte = piece[piece.length - 1]!;
+    size += piece.length;
+    eightBit ||= !isAscii(piece);
+  }
+  out.push(lastByte === LF ? END_AFTER_LF : lastByte === CR ? END_AFTER_CR : END);
+  return { data: Buffer.concat(out), size, eightBit };
 }
