@@ -4,7 +4,7 @@
  * signature. Line breaks become CRLF hard breaks, lines are cut at 76 characters with soft breaks
  * (never inside an =XX escape), and a space or tab before a line break or at the end is escaped.
  */
-const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
+const HEX = new TextEncoder().encode('0123456789ABCDEF');
 /** What each byte is to the encoder: copied, escaped, white space (escaped before a line end), LF, CR. */
 const LITERAL = 0;
 const ESCAPED = 1;
@@ -26,35 +26,35 @@ const CLASS = new Uint8Array(256).map((_, byte) =>
 const WIDTH = 75;
 
 /**
- * The text's UTF-8 bytes and the encoding are worked out in two buffers kept from call to call,
- * up to this size; only the result is allocated, at its size. A fresh input copy and a worst-case
+ * The text's UTF-8 bytes and the encoding are worked out in two arrays kept from call to call, up
+ * to this size; only the result is allocated, at its size. A fresh input copy and a worst-case
  * output (three times the body) per message made a build thread's garbage collection, at 100 KB,
- * cost as much as the encoding itself.
+ * cost as much as the encoding itself. Plain Uint8Arrays, not Buffers: V8 runs this loop over
+ * them twice as fast.
  */
 const SCRATCH_MAX = 1024 * 1024;
-let inputScratch: Buffer = Buffer.allocUnsafeSlow(0);
-let outputScratch: Buffer = Buffer.allocUnsafeSlow(0);
+const utf8 = new TextEncoder();
+let inputScratch: Uint8Array = new Uint8Array(0);
+let outputScratch: Uint8Array = new Uint8Array(0);
 
-function scratch(kept: Buffer, bytes: number): Buffer {
+function scratch(kept: Uint8Array, bytes: number): Uint8Array {
   if (kept.length >= bytes) return kept;
-  return Buffer.allocUnsafeSlow(
-    bytes <= SCRATCH_MAX ? Math.min(SCRATCH_MAX, Math.max(bytes, 64 * 1024) * 2) : bytes,
-  );
+  return new Uint8Array(bytes <= SCRATCH_MAX ? Math.min(SCRATCH_MAX, Math.max(bytes, 64 * 1024) * 2) : bytes);
 }
 
 /**
- * The encoded text as bytes (7-bit), after `head` (latin1, written as it is) when given: a body
+ * The encoded text as bytes (7-bit), after `head` (ASCII, written as it is) when given: a body
  * part's header lines and its encoded body come out as one buffer of their own.
  */
 export function encodeQuotedPrintableBytes(text: string, head = ''): Buffer {
   // UTF-8 takes at most three bytes per UTF-16 unit.
   const input = scratch(inputScratch, text.length * 3);
   if (input.length <= SCRATCH_MAX) inputScratch = input;
-  const length = input.write(text, 0, 'utf8');
+  const length = utf8.encodeInto(text, input).written;
   // Worst case: every byte escaped (3x) plus a soft break (3 bytes) per 25 escapes.
-  const out = scratch(outputScratch, head.length + length * 3 + Math.ceil(length / 25) * 3 + 3);
+  const out = scratch(outputScratch, head.length * 3 + length * 3 + Math.ceil(length / 25) * 3 + 3);
   if (out.length <= SCRATCH_MAX) outputScratch = out;
-  let o = out.write(head, 0, 'latin1');
+  let o = utf8.encodeInto(head, out).written;
   let column = 0;
   for (let i = 0; i < length; i++) {
     const byte = input[i]!;
