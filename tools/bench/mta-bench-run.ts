@@ -398,7 +398,10 @@ async function createDeliveries(
 
 /**
  * Polls the projector's KPIs until every message has a final status. A delivery whose messages are
- * all final stays so and is not asked again: the polling runs in the measured process.
+ * all final stays so and is not asked again: the polling runs in the measured process. Every 100 ms
+ * it cost the platform run about 5% of its event loop (20 requests each time, an operator's
+ * dashboard asks far less often); every 500 ms it stays under 1%, and the end-to-end time is
+ * known to half a second (the spool→sink figures come from the events' own times).
  */
 async function untilAllFinal(
   api: string,
@@ -451,9 +454,11 @@ async function untilAllFinal(
           `${totals.taken} in the spool, ${totals.pending} not yet spooled`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, KPI_POLL_MS));
   }
 }
+
+const KPI_POLL_MS = 500;
 
 main().then(
   () => process.exit(0),
