@@ -5,6 +5,8 @@ import type { DeliveryContent } from '@postwave/contracts';
 import { DkimKeyring, MessageBuilder } from '@postwave/sending/feature';
 
 export const BENCH_DOMAIN = 'bench.example';
+/** The domain the bench's messages come from, whose DKIM keys sign them. */
+export const BENCH_SENDER_DOMAIN = 'shop.example';
 
 /**
  * About 1 KB of ordinary newsletter markup: one product row of a table, with links and inline
@@ -23,7 +25,7 @@ const BLOCK =
 
 export function benchContent(blocks: number): DeliveryContent {
   return {
-    sender: { address: 'news@shop.example', name: 'Shop Weekly' },
+    sender: { address: `news@${BENCH_SENDER_DOMAIN}`, name: 'Shop Weekly' },
     subject: 'Your weekly picks, {{ firstName }}',
     html:
       '<!doctype html><html><head><meta charset="utf-8"><title>Weekly picks</title></head><body ' +

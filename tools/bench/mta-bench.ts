@@ -30,7 +30,9 @@
  *
  * Options: --count20k N, --count100k N, --per-delivery N (recipients per POST), --sink
  * auto|smtp-sink|simulator, --only 20k|100k, --no-ceiling, --timeout-min M (default 20),
- * --env KEY=VALUE (a product setting for the measured runs, repeatable), --keep-profiles DIR,
+ * --env KEY=VALUE (a product setting for the measured runs, repeatable), --dkim rsa|ed25519|both
+ * (the sender domain's keys: rsa-sha256 2048 by default, as the target is set; ed25519-sha256 alone
+ * shows the cost of everything but the RSA signature, both the RFC 8463 pair), --keep-profiles DIR,
  * --sql-stats (count and time every SQLite statement of the measured phase), --timeline (messages
  * planned, spooled and sent per second).
  *
@@ -46,9 +48,14 @@ import { BENCH_DOMAIN } from './bench-content';
 import { measureCeiling, startSink, type BenchSink, type CeilingResult } from './bench-sink';
 import { formatProfileSummary, summarizeProfile } from './cpu-profile-summary';
 import { measureSigningCost, type SigningCost } from './host-signing';
-import type { RunParams, RunResult } from './mta-bench-run';
+import type { DkimChoice, RunParams, RunResult } from './mta-bench-run';
 
 const ROOT = resolve(__dirname, '..', '..');
+const DKIM_ALGORITHMS: Record<DkimChoice, string> = {
+  rsa: 'rsa-sha256',
+  ed25519: 'ed25519-sha256',
+  both: 'rsa-sha256+ed25519-sha256',
+};
 const TARGET_MSG_PER_SEC_20K = 2000;
 
 interface Options {
@@ -67,6 +74,7 @@ interface Options {
   repeat: number | null;
   env: Record<string, string>;
   modes: ReadonlyArray<RunParams['mode']>;
+  dkim: DkimChoice;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -87,6 +95,7 @@ function parseOptions(argv: readonly string[]): Options {
     repeat: null,
     env: {},
     modes: ['mta-alone', 'platform'],
+    dkim: 'rsa',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -130,6 +139,11 @@ function parseOptions(argv: readonly string[]): Options {
       if (mode !== 'mta-alone' && mode !== 'platform' && mode !== 'both')
         throw new Error(`--mode is mta-alone, platform or both, got ${JSON.stringify(mode)}`);
       options.modes = mode === 'both' ? ['mta-alone', 'platform'] : [mode];
+    } else if (arg === '--dkim') {
+      const dkim = value();
+      if (dkim !== 'rsa' && dkim !== 'ed25519' && dkim !== 'both')
+        throw new Error(`--dkim is rsa, ed25519 or both, got ${JSON.stringify(dkim)}`);
+      options.dkim = dkim;
     } else if (arg === '--env') {
       const given = value();
       const [key, ...rest] = given.split('=');
@@ -217,6 +231,7 @@ async function main(): Promise<void> {
     );
     out(`sink: ${sink.kind} on 127.0.0.1:${sink.port}`);
     out(`rules: ${validated.stdout.trim()}`);
+    out(`DKIM: ${DKIM_ALGORITHMS[options.dkim]}`);
     if (Object.keys(options.env).length > 0) out(`product settings: ${JSON.stringify(options.env)}`);
 
     let ceiling20k: CeilingResult | null = null;
@@ -272,6 +287,7 @@ async function main(): Promise<void> {
             env: options.env,
             sqlStats: options.sqlStats,
             workDir: work,
+            dkim: options.dkim,
             profileFile: options.profile
               ? join(profileDir, `mta-${size.label}-${mode}${repeat > 1 ? `-${run}` : ''}.cpuprofile`)
               : null,
@@ -351,17 +367,23 @@ async function main(): Promise<void> {
     for (const mode of options.modes) {
       const r = results.get(`20k/${mode}`);
       if (!r) continue;
-      const verdict = r.spoolToSinkMsgPerSec >= TARGET_MSG_PER_SEC_20K ? 'meets' : 'misses';
+      // The target is set with rsa-sha256 signing; other keys are measured, not judged.
+      const verdict =
+        options.dkim !== 'rsa'
+          ? `(${DKIM_ALGORITHMS[options.dkim]}: the target of ${fmt(TARGET_MSG_PER_SEC_20K)} msg/s is for rsa-sha256)`
+          : `${r.spoolToSinkMsgPerSec >= TARGET_MSG_PER_SEC_20K ? 'meets' : 'misses'} the target of ${fmt(TARGET_MSG_PER_SEC_20K)} msg/s`;
       out(
         `20 KB spool→sink, ${mode === 'mta-alone' ? 'MTA service alone' : 'whole embedded platform'}: ` +
-          `${fmt(r.spoolToSinkMsgPerSec)} msg/s ${verdict} the target of ${fmt(TARGET_MSG_PER_SEC_20K)} msg/s` +
+          `${fmt(r.spoolToSinkMsgPerSec)} msg/s ${verdict}` +
           (ceiling20k
             ? ` (${((100 * r.spoolToSinkMsgPerSec) / ceiling20k.msgPerSec).toFixed(1)}% of the sink ceiling)`
             : ''),
       );
       out(
-        `  CPU per message ${fmt(r.cpuMsPerMsg, 3)} ms = ${(r.cpuMsPerMsg / signing.rsaSignMs).toFixed(2)} RSA signatures' worth ` +
-          `(the signature itself and ${fmt(r.cpuMsPerMsg - signing.rsaSignMs, 3)} ms of everything else)`,
+        options.dkim === 'ed25519'
+          ? `  CPU per message ${fmt(r.cpuMsPerMsg, 3)} ms, with no RSA signature`
+          : `  CPU per message ${fmt(r.cpuMsPerMsg, 3)} ms = ${(r.cpuMsPerMsg / signing.rsaSignMs).toFixed(2)} RSA signatures' worth ` +
+              `(the signature itself and ${fmt(r.cpuMsPerMsg - signing.rsaSignMs, 3)} ms of everything else)`,
       );
     }
     const round = (n: number | null | undefined, digits = 1) =>
@@ -388,8 +410,10 @@ async function main(): Promise<void> {
       sinkCeilingMsgPerSec100k: round(ceiling100k?.msgPerSec),
       rsaSignMs: round(signing.rsaSignMs, 3),
       rsaSigningBoundMsgPerSec: round(signing.boundMsgPerSec),
-      cpuPerMsgInRsaSignatures20k: r20 ? round(r20.cpuMsPerMsg / signing.rsaSignMs, 2) : null,
+      cpuPerMsgInRsaSignatures20k:
+        r20 && options.dkim !== 'ed25519' ? round(r20.cpuMsPerMsg / signing.rsaSignMs, 2) : null,
       sink: sink.kind,
+      dkim: DKIM_ALGORITHMS[options.dkim],
       messages20k: r20?.sent ?? null,
       messages100k: r100?.sent ?? null,
       messageBytes20k: r20?.messageBytes ?? null,
