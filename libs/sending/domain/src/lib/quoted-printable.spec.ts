@@ -1,3 +1,4 @@
+import { seededRandom } from '@postwave/fixtures/random';
 import { encodeQuotedPrintableBytes } from './quoted-printable';
 
 const encodeQuotedPrintable = (text: string) => encodeQuotedPrintableBytes(text).toString('latin1');
@@ -13,6 +14,36 @@ function decode(qp: string): string {
     } else bytes.push(text.charCodeAt(i));
   }
   return Buffer.from(bytes).toString('utf8');
+}
+
+/** RFC 2045 §6.7 the plain way, a byte at a time: what the encoder must write, byte for byte. */
+function reference(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  let out = '';
+  let column = 0;
+  const softBreak = () => {
+    out += '=\r\n';
+    column = 0;
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === 10 || (byte === 13 && bytes[i + 1] === 10)) {
+      if (byte === 13) i++;
+      out += '\r\n';
+      column = 0;
+      continue;
+    }
+    const atLineEnd =
+      i + 1 === bytes.length || bytes[i + 1] === 10 || (bytes[i + 1] === 13 && bytes[i + 2] === 10);
+    const literal = (byte >= 33 && byte <= 126 && byte !== 61) || ((byte === 32 || byte === 9) && !atLineEnd);
+    const piece = literal
+      ? String.fromCharCode(byte)
+      : `=${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    if (column + piece.length > 75) softBreak();
+    out += piece;
+    column += piece.length;
+  }
+  return out;
 }
 
 describe('quoted-printable', () => {
@@ -45,6 +76,15 @@ describe('quoted-printable', () => {
 
   it('escapes "=", non-ASCII bytes and whitespace that ends a line, nothing else', () => {
     expect(encodeQuotedPrintable('a=b é \nx\t')).toBe('a=3Db =C3=A9=20\r\nx=09');
+  });
+
+  it('writes what the plain byte-at-a-time encoding writes, on random texts', () => {
+    const next = seededRandom(2045);
+    const alphabet = ['a', 'b', '=', ' ', '\t', '\r', '\n', '\r\n', 'é', '€', '\x00', '.', 'x'.repeat(70)];
+    for (let round = 0; round < 2000; round++) {
+      const text = Array.from({ length: next(120) }, () => alphabet[next(alphabet.length)]!).join('');
+      expect({ text, encoded: encodeQuotedPrintable(text) }).toEqual({ text, encoded: reference(text) });
+    }
   });
 
   it('writes the head first, as it is, then the encoded text', () => {
