@@ -195,6 +195,57 @@ describe('MessageBuilder', () => {
     expect(parseVerpAddress(message.mailFrom, SECRET)).toBe(MESSAGE_ID);
   });
 
+  it('fails a message whose only key cannot sign, built whole or prepared for DATA, naming the key', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const unusable: SigningKey = {
+      domain: 'shop.example',
+      selector: 'ed1',
+      privateKey: rsa.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      keyObject: rsa,
+      algorithm: 'ed25519-sha256',
+    };
+    const builder = new MessageBuilder(settings, { keysFor: () => [unusable] });
+
+    const failure = {
+      ok: false,
+      error: expect.stringMatching(
+        /^DKIM signing failed: ed1\._domainkey\.shop\.example: a rsa key cannot sign/,
+      ),
+    };
+    expect(await builder.build(content, outgoing)).toEqual(failure);
+    expect(await builder.prepare(content, outgoing)).toEqual(failure);
+  });
+
+  it('lets a keyring that cannot be read fail the attempt instead of failing the message', async () => {
+    const builder = new MessageBuilder(settings, {
+      keysFor: () => {
+        throw Object.assign(new Error(`EACCES: permission denied, scandir '${dir}'`), { code: 'EACCES' });
+      },
+    });
+
+    await expect(builder.prepare(content, outgoing)).rejects.toThrow('EACCES');
+  });
+
+  it('prepares for DATA the message it builds, signed and stuffed', async () => {
+    const keyring = new DkimKeyring(dir, 'pw1', true, silent());
+    const builder = new MessageBuilder(settings, keyring);
+    const dotted = { ...content, text: '.{{ firstName }}\n..starts with dots' };
+
+    const prepared = await builder.prepare(dotted, outgoing);
+    if (!prepared.ok) throw new Error(prepared.error);
+    const data = prepared.message.smtp.data.toString('latin1');
+    expect(data.endsWith('\r\n.\r\n')).toBe(true);
+    // Undone: the terminator, then the doubled dots at line starts.
+    const raw = Buffer.from(data.slice(0, -3).replace(/\r\n\.\./g, '\r\n.'), 'latin1');
+    expect(raw.length).toBe(prepared.message.smtp.size);
+    expect(header(raw, 'DKIM-Signature')).toBeDefined();
+    expect(data).toContain('\r\n..Ada\r\n');
+    const verified = await dkimVerify(raw, { resolver: resolverFor(keyring.keysFor('shop.example')) });
+    expect(verified.results).toEqual([
+      expect.objectContaining({ status: expect.objectContaining({ result: 'pass' }) }),
+    ]);
+  });
+
   it('sends unsigned mail when the sender domain has no key and keys are not generated', async () => {
     const builder = new MessageBuilder(settings, new DkimKeyring(dir, 'pw1', false, silent()));
 

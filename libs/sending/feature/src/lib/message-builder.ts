@@ -160,8 +160,10 @@ export class MessageBuilder {
       });
       unsigned = await composer.compile().build();
     }
+    // Only signing itself fails the message; a keyring that cannot be read fails the attempt.
+    const keys = this.keyring.keysFor(senderDomain);
     try {
-      const signatures = await dkimSignatureFields(unsigned, this.keyring.keysFor(senderDomain));
+      const signatures = await dkimSignatureFields(unsigned, keys);
       return { ok: true, mailFrom, signatures, unsigned };
     } catch (error) {
       return { ok: false, error: (error as Error).message };
