@@ -1,5 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@postwave/platform/observability';
@@ -195,6 +204,40 @@ describe('DkimKeyring', () => {
       ]);
     });
 
+    it('keeps signing with the keys read before while the directory cannot be listed, and warns once', () => {
+      const keysDir = join(dir, 'keys');
+      mkdirSync(keysDir);
+      const good = ed25519Pem();
+      writeFileSync(join(keysDir, 'shop.example.pw1.pem'), good);
+      const ring = keyring({}, keysDir);
+      ring.keysFor('shop.example');
+
+      // A mount gone bad: the path is there but is no directory any more.
+      rmSync(keysDir, { recursive: true });
+      writeFileSync(keysDir, 'not a directory');
+      now += RESCAN_MS + 1;
+      const during = ring.keysFor('shop.example');
+      now += RESCAN_MS + 1;
+      const still = ring.keysFor('shop.example');
+      rmSync(keysDir);
+      mkdirSync(keysDir);
+      const replacement = ed25519Pem();
+      writeFileSync(join(keysDir, 'shop.example.pw1.pem'), replacement);
+      now += RESCAN_MS + 1;
+      const after = ring.keysFor('shop.example');
+
+      expect(during.map((key) => key.privateKey)).toEqual([good]);
+      expect(still.map((key) => key.privateKey)).toEqual([good]);
+      expect(after.map((key) => key.privateKey)).toEqual([replacement]);
+      expect(log.lines).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          dir: keysDir,
+          msg: 'unreadable DKIM keys directory; signing goes on with the keys read before',
+        }),
+      ]);
+    });
+
     it('refuses a key that cannot sign DKIM (neither RSA nor Ed25519)', () => {
       const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
       writeFileSync(join(dir, 'shop.example.pw1.pem'), ec.export({ type: 'pkcs8', format: 'pem' }));
@@ -240,6 +283,33 @@ describe('DkimKeyring', () => {
       const keys = keyring({ MTA_DKIM_KEY_SHOP: `shop.example:pw1:${ed25519Pem()}` }).keysFor('shop.example');
 
       expect(keys.map((key) => key.privateKey)).toEqual([fromFile]);
+    });
+
+    it('leaves a domain unsigned while its generated key cannot be saved, says so once, and saves one later', () => {
+      const blocker = join(dir, 'blocker');
+      writeFileSync(blocker, 'a file where the keys directory should go');
+      const keysDir = join(blocker, 'dkim');
+      const ring = new DkimKeyring(keysDir, 'pw1', true, log.logger, RESCAN_MS, {});
+
+      const first = ring.keysFor('shop.example');
+      const second = ring.keysFor('shop.example');
+      rmSync(blocker);
+      mkdirSync(blocker);
+      now += RESCAN_MS + 1;
+      const later = ring.keysFor('shop.example');
+
+      expect(first).toEqual([]);
+      expect(second).toEqual([]);
+      expect(later.map((key) => key.selector)).toEqual(['pw1']);
+      expect(readdirSync(keysDir)).toEqual(['shop.example.pw1.pem']);
+      expect(log.lines.map((line) => [line['level'], line['msg']])).toEqual([
+        ['error', 'could not save a generated DKIM key; the sender domain is not signed until it can be'],
+        ['warn', 'generated a DKIM key for a sender domain that had none; publish this DNS record'],
+      ]);
+      expect(log.lines[0]).toMatchObject({
+        domain: 'shop.example',
+        file: join(keysDir, 'shop.example.pw1.pem'),
+      });
     });
 
     it('generates no key for a domain that has one in the environment', () => {

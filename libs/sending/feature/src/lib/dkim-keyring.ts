@@ -36,6 +36,10 @@ export class DkimKeyring {
   private reported = new Map<string, string>();
   private readonly envKeys: readonly SigningKey[];
   private lastScan = 0;
+  /** Why the directory could not be listed at the last scan, reported once per reason. */
+  private unreadable: string | null = null;
+  /** Domains whose key could not be saved: tried again after the next scan, not for every message. */
+  private readonly notGenerated = new Set<string>();
 
   /** @throws Error naming the variable when an `MTA_DKIM_KEY_*` variable does not hold a usable key. */
   constructor(
@@ -53,7 +57,7 @@ export class DkimKeyring {
     if (Date.now() - this.lastScan > this.rescanMs) this.scan();
     const found = this.keys.get(domain);
     if (found?.length) return found;
-    if (!this.generateMissing) return [];
+    if (!this.generateMissing || this.notGenerated.has(domain)) return [];
     this.generate(domain);
     return this.keys.get(domain) ?? [];
   }
@@ -68,10 +72,25 @@ export class DkimKeyring {
 
   private scan(): void {
     this.lastScan = Date.now();
+    this.notGenerated.clear();
     const fileKeys = new Map<string, SigningKey>();
     const reported = new Map<string, string>();
-    // Sorted, so that signatures come in the same order on every replica.
-    const files = existsSync(this.dir) ? readdirSync(this.dir).sort() : [];
+    let files: string[];
+    try {
+      // Sorted, so that signatures come in the same order on every replica.
+      files = existsSync(this.dir) ? readdirSync(this.dir).sort() : [];
+    } catch (error) {
+      // A broken mount must not stop sending: the keys read before stay until a scan reads it again.
+      const reason = (error as Error).message;
+      if (this.unreadable !== reason)
+        this.logger.warn(
+          { dir: this.dir, err: error },
+          'unreadable DKIM keys directory; signing goes on with the keys read before',
+        );
+      this.unreadable = reason;
+      return;
+    }
+    this.unreadable = null;
     for (const file of files) {
       const match = KEY_FILE.exec(file);
       if (!match) continue;
@@ -110,9 +129,21 @@ export class DkimKeyring {
 
   private generate(domain: string): void {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    mkdirSync(this.dir, { recursive: true });
     const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-    writeFileSync(join(this.dir, `${domain}.${this.defaultSelector}.pem`), pem, { mode: 0o600 });
+    const file = join(this.dir, `${domain}.${this.defaultSelector}.pem`);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(file, pem, { mode: 0o600 });
+    } catch (error) {
+      // A key that is not saved would be another one after a restart, and its DNS record wrong:
+      // the domain goes unsigned, as without generation, until a scan finds the directory writable.
+      this.notGenerated.add(domain);
+      this.logger.error(
+        { domain, file, err: error },
+        'could not save a generated DKIM key; the sender domain is not signed until it can be',
+      );
+      return;
+    }
     const key: SigningKey = {
       domain,
       selector: this.defaultSelector,
