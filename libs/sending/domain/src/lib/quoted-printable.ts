@@ -43,8 +43,9 @@ function scratch(kept: Uint8Array, bytes: number): Uint8Array {
 }
 
 /**
- * The encoded text as bytes (7-bit), after `head` (ASCII, written as it is) when given: a body
- * part's header lines and its encoded body come out as one buffer of their own.
+ * The encoded text as bytes (7-bit), after `head` when given: a body part's header lines and its
+ * encoded body come out as one buffer of their own. `head` is ASCII and ends with a line break
+ * (the encoded text starts at a line's first column); it is written as it is.
  */
 export function encodeQuotedPrintableBytes(text: string, head = ''): Buffer {
   // UTF-8 takes at most three bytes per UTF-16 unit.
