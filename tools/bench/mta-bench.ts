@@ -44,6 +44,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_MX_RULES, validateMxRules } from '@postwave/sending/domain';
+import { DKIM_KEY_ENV_PREFIX } from '@postwave/sending/feature';
 import { BENCH_DOMAIN } from './bench-content';
 import { measureCeiling, startSink, type BenchSink, type CeilingResult } from './bench-sink';
 import { formatProfileSummary, summarizeProfile } from './cpu-profile-summary';
@@ -151,6 +152,12 @@ function parseOptions(argv: readonly string[]): Options {
       options.env[key] = rest.join('=');
     } else throw new Error(`unknown option ${arg}`);
   }
+  // The sender domain's keys come from --dkim: a key given in the environment would sign too.
+  const envKey = [...Object.keys(options.env), ...Object.keys(process.env)].find((key) =>
+    key.startsWith(DKIM_KEY_ENV_PREFIX),
+  );
+  if (options.dkim !== 'rsa' && envKey)
+    throw new Error(`--dkim ${options.dkim} writes the sender domain's keys itself; ${envKey} is set too`);
   return options;
 }
 
@@ -254,7 +261,7 @@ async function main(): Promise<void> {
     // Measured while nothing else runs: the host's price of the one signature every message carries.
     const signing: SigningCost = measureSigningCost(cpus().length);
     out(
-      `host: one RSA-2048 signature costs ${fmt(signing.rsaSignMs, 3)} ms of a core; signing alone bounds ` +
+      `host: one RSA-2048 signature costs ${fmt(signing.rsaSignMs, 3)} ms of a core; RSA signing alone bounds ` +
         `${cpus().length} core(s) at ${fmt(signing.boundMsgPerSec)} msg/s`,
     );
 
@@ -383,7 +390,8 @@ async function main(): Promise<void> {
         options.dkim === 'ed25519'
           ? `  CPU per message ${fmt(r.cpuMsPerMsg, 3)} ms, with no RSA signature`
           : `  CPU per message ${fmt(r.cpuMsPerMsg, 3)} ms = ${(r.cpuMsPerMsg / signing.rsaSignMs).toFixed(2)} RSA signatures' worth ` +
-              `(the signature itself and ${fmt(r.cpuMsPerMsg - signing.rsaSignMs, 3)} ms of everything else)`,
+              `(the RSA signature itself and ${fmt(r.cpuMsPerMsg - signing.rsaSignMs, 3)} ms of everything else` +
+              `${options.dkim === 'both' ? ', the Ed25519 signature included' : ''})`,
       );
     }
     const round = (n: number | null | undefined, digits = 1) =>
