@@ -46,8 +46,10 @@ describe('SMTP data transparency', () => {
 
   it('writes a message given in pieces as the same message given whole, empty pieces included', () => {
     const whole = Buffer.from('DKIM-Signature: a\r\n.Subject: x\r\n\r\n.\r\nend\r');
+    // 17|18 cuts a CRLF in two, 19|20 puts a line-starting dot first in a piece.
     const expected = smtpData(whole).data.toString('latin1');
-    for (const cut of [0, 1, 19, 20, 21, whole.length - 1, whole.length])
+    expect(expected).toBe('DKIM-Signature: a\r\n..Subject: x\r\n\r\n..\r\nend\r\n.\r\n');
+    for (const cut of [0, 1, 17, 18, 19, 20, 21, whole.length - 1, whole.length])
       expect(
         smtpData([Buffer.alloc(0), whole.subarray(0, cut), whole.subarray(cut)]).data.toString('latin1'),
       ).toBe(expected);
