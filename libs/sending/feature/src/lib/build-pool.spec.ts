@@ -131,6 +131,40 @@ describe('BuildPool', () => {
     expect(pool.stats().threaded + pool.stats().inProcess).toBe(11);
   });
 
+  it.each([
+    ['on a thread', 1],
+    ['in-process', 0],
+  ])(
+    'fails the attempt, not the message, while the keyring cannot be read (%s), and goes on after',
+    async (_where, threads) => {
+      const keys = [key('ed1', 'ed25519')];
+      let broken = true;
+      pool = new BuildPool(
+        settings,
+        {
+          keysFor: () => {
+            if (broken) throw new Error("EIO: i/o error, scandir '/etc/postwave/dkim'");
+            return keys;
+          },
+        },
+        threads,
+        silent,
+      );
+      const failed = await Promise.allSettled([
+        pool.build(content, message(1)),
+        pool.build(content, message(2)),
+      ]);
+      broken = false;
+      const after = built(await pool.build(content, message(3)));
+
+      expect(failed).toEqual([
+        { status: 'rejected', reason: expect.objectContaining({ message: expect.stringContaining('EIO') }) },
+        { status: 'rejected', reason: expect.objectContaining({ message: expect.stringContaining('EIO') }) },
+      ]);
+      expect(await verdicts(after.raw, keys)).toEqual(['ed1:pass']);
+    },
+  );
+
   it('builds in-process when threads are switched off', async () => {
     pool = new BuildPool(settings, { keysFor: () => [] }, 0, silent);
     built(await pool.build(content, message(1)));

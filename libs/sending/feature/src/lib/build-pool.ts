@@ -28,6 +28,8 @@ interface Request {
   readonly content: DeliveryContent;
   readonly message: OutgoingMessage;
   readonly resolve: (result: PreparedResult) => void;
+  /** The attempt failed, not the message (the keyring could not be read): it stays in the spool. */
+  readonly reject: (error: Error) => void;
 }
 
 interface Thread {
@@ -93,8 +95,8 @@ export class BuildPool {
 
   build(content: DeliveryContent, message: OutgoingMessage): Promise<PreparedResult> {
     if (this.closed || this.threads.length === 0) return this.buildHere(content, message);
-    return new Promise((resolve) => {
-      this.queue.push({ content, message, resolve });
+    return new Promise((resolve, reject) => {
+      this.queue.push({ content, message, resolve, reject });
       if (this.queue.length >= BATCH) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -125,7 +127,13 @@ export class BuildPool {
         for (const request of batch) this.answerHere(request);
         continue;
       }
-      this.send(thread, batch);
+      try {
+        this.send(thread, batch);
+      } catch (error) {
+        // Out of a setImmediate an exception would stop the process: the batch's attempts fail.
+        this.logger.error({ err: error }, 'could not hand messages to a build thread; their attempts fail');
+        for (const request of batch) request.reject(error as Error);
+      }
     }
   }
 
@@ -134,6 +142,12 @@ export class BuildPool {
     const contents: Array<[string, DeliveryContent]> = [];
     const keys: Array<[string, readonly SigningKey[]]> = [];
     const drop: string[] = [];
+    // The keys first: the keyring may throw, and the thread's state must not change then.
+    const domainKeys = new Map<string, readonly SigningKey[]>();
+    for (const { content } of batch) {
+      const domain = senderDomainOf(content);
+      if (!domainKeys.has(domain)) domainKeys.set(domain, this.keyring.keysFor(domain));
+    }
     const items = batch.map(({ content, message }) => {
       const key = this.keyOf(message.deliveryId, content);
       if (!thread.contents.has(key)) {
@@ -147,7 +161,7 @@ export class BuildPool {
       }
       const domain = senderDomainOf(content);
       // The keyring hands out the same list until a rescan changes it.
-      const current = this.keyring.keysFor(domain);
+      const current = domainKeys.get(domain)!;
       const given = thread.keys.get(domain);
       if (given !== current && !(given?.length === 0 && current.length === 0)) {
         thread.keys.set(domain, current);
@@ -241,7 +255,7 @@ export class BuildPool {
 
   /** A request a thread could not answer, built in-process instead. */
   private answerHere(request: Request): void {
-    void this.buildHere(request.content, request.message).then(request.resolve);
+    this.buildHere(request.content, request.message).then(request.resolve, request.reject);
   }
 
   private async buildHere(content: DeliveryContent, message: OutgoingMessage): Promise<PreparedResult> {

@@ -436,13 +436,17 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private build(row: SpoolRow, content: DeliveryContent): Promise<PreparedResult> {
-    return this.builder.build(content, {
+    const building = this.builder.build(content, {
       messageId: row.messageId,
       deliveryId: row.deliveryId,
       address: row.address,
       attributes: JSON.parse(row.attributes),
       subjectPrefix: row.subjectPrefix,
     });
+    // Built ahead of its turn: a failed attempt is seen when its turn comes, or never if the
+    // session ends first, and then it must not count as an unhandled rejection.
+    building.catch(() => undefined);
+    return building;
   }
 
   /** Sends and records one message once it is built; true when the connection is gone. */
