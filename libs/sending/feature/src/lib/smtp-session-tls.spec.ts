@@ -65,9 +65,15 @@ async function receiver(tls: { key: string; cert: string }, starttls: boolean) {
 
 /**
  * A hand-written MX for the STARTTLS answers smtp-server cannot give: it records each connection's
- * commands and answers STARTTLS as told ("garbage": 220, then bytes that are not TLS).
+ * commands and answers STARTTLS as told ("garbage": 220, then bytes that are not TLS; "inject": 220
+ * with two more replies slipped in clear behind it, then a real handshake with `tls`, after which
+ * it answers over TLS and says so when it queues a message).
  */
-async function scriptedServer(script: { ehlo: string; starttls: 'garbage' | string }) {
+async function scriptedServer(script: {
+  ehlo: string;
+  starttls: 'garbage' | 'inject' | string;
+  tls?: { key: string; cert: string };
+}) {
   const connections: string[][] = [];
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -79,8 +85,14 @@ async function scriptedServer(script: { ehlo: string; starttls: 'garbage' | stri
     let buffer = '';
     let inData = false;
     let upgrading = false;
-    socket.write('220 mx.script.test ESMTP\r\n');
-    socket.on('data', (chunk: Buffer) => {
+    let out: Socket = socket;
+    const startTls = () => {
+      socket.off('data', received);
+      out = new TLSSocket(socket, { isServer: true, secureContext: createSecureContext(script.tls) });
+      out.on('error', () => undefined);
+      out.on('data', received);
+    };
+    const received = (chunk: Buffer) => {
       if (upgrading) return;
       buffer += chunk.toString('latin1');
       for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
@@ -89,25 +101,31 @@ async function scriptedServer(script: { ehlo: string; starttls: 'garbage' | stri
         if (inData) {
           if (line === '.') {
             inData = false;
-            socket.write('250 2.0.0 Ok: queued\r\n');
+            out.write(`250 2.0.0 Ok: queued${out === socket ? '' : ' over TLS'}\r\n`);
           }
           continue;
         }
         commands.push(line);
         const verb = line.split(/[ :]/)[0]!.toUpperCase();
-        if (verb === 'EHLO') socket.write(script.ehlo);
+        if (verb === 'EHLO') out.write(script.ehlo);
         else if (verb === 'STARTTLS' && script.starttls === 'garbage') {
           upgrading = true;
           socket.write('220 2.0.0 Ready to start TLS\r\n');
           setTimeout(() => socket.end('this is not a TLS record\r\n'), 20);
-        } else if (verb === 'STARTTLS') socket.write(script.starttls);
+        } else if (verb === 'STARTTLS' && script.starttls === 'inject') {
+          socket.write('220 2.0.0 Ready to start TLS\r\n250-injected\r\n250 2.0.0 injected\r\n');
+          startTls();
+          return;
+        } else if (verb === 'STARTTLS') out.write(script.starttls);
         else if (verb === 'DATA') {
           inData = true;
-          socket.write('354 End data with <CR><LF>.<CR><LF>\r\n');
-        } else if (verb === 'QUIT') socket.end('221 2.0.0 Bye\r\n');
-        else socket.write('250 2.0.0 Ok\r\n');
+          out.write('354 End data with <CR><LF>.<CR><LF>\r\n');
+        } else if (verb === 'QUIT') out.end('221 2.0.0 Bye\r\n');
+        else out.write('250 2.0.0 Ok\r\n');
       }
-    });
+    };
+    socket.write('220 mx.script.test ESMTP\r\n');
+    socket.on('data', received);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   closers.push(
@@ -197,65 +215,13 @@ describe('SmtpSession STARTTLS', () => {
     it('ignores answers sent in clear after the 220 to STARTTLS, and reads only what comes encrypted', async () => {
       // A server (or someone on the path) that slips replies in before the handshake: read after it,
       // they would answer EHLO and every command after it, one step out of line.
-      const commands: string[] = [];
-      const server = createServer((socket) => {
-        socket.on('error', () => undefined);
-        let buffer = '';
-        let inData = false;
-        const answer = (out: { write(text: string): unknown }, line: string) => {
-          if (inData) {
-            if (line === '.') {
-              inData = false;
-              out.write('250 2.0.0 Ok: queued over TLS\r\n');
-            }
-            return;
-          }
-          commands.push(line);
-          const verb = line.split(/[ :]/)[0]!.toUpperCase();
-          if (verb === 'EHLO') out.write('250-mx.script.test\r\n250 8BITMIME\r\n');
-          else if (verb === 'DATA') {
-            inData = true;
-            out.write('354 End data with <CR><LF>.<CR><LF>\r\n');
-          } else out.write('250 2.0.0 Ok\r\n');
-        };
-        const lines = (chunk: Buffer, out: { write(text: string): unknown }) => {
-          buffer += chunk.toString('latin1');
-          for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
-            const line = buffer.slice(0, eol);
-            buffer = buffer.slice(eol + 2);
-            answer(out, line);
-          }
-        };
-        const clear = (chunk: Buffer) => {
-          buffer += chunk.toString('latin1');
-          const eol = buffer.indexOf('\r\n');
-          if (eol < 0) return;
-          const line = buffer.slice(0, eol);
-          buffer = buffer.slice(eol + 2);
-          commands.push(line);
-          if (line.startsWith('EHLO')) socket.write(STARTTLS_EHLO);
-          else if (line === 'STARTTLS') {
-            socket.off('data', clear);
-            socket.write('220 2.0.0 Ready to start TLS\r\n250-injected\r\n250 2.0.0 injected\r\n');
-            const secure = new TLSSocket(socket, {
-              isServer: true,
-              secureContext: createSecureContext(certificate),
-            });
-            secure.on('error', () => undefined);
-            secure.on('data', (data: Buffer) => lines(data, secure));
-          }
-        };
-        socket.write('220 mx.script.test ESMTP\r\n');
-        socket.on('data', clear);
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const mx = await scriptedServer({ ehlo: STARTTLS_EHLO, starttls: 'inject', tls: certificate });
 
-      const session = await open((server.address() as { port: number }).port, 'required');
+      const session = await open(mx.port, 'required');
       const result = await session.send(FROM, TO, RAW);
 
       expect(result).toEqual({ kind: 'accepted', reply: '250 2.0.0 Ok: queued over TLS' });
-      expect(commands).toEqual([
+      expect(mx.connections[0]).toEqual([
         'EHLO mta.postwave.test',
         'STARTTLS',
         'EHLO mta.postwave.test',
