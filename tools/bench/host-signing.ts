@@ -1,7 +1,7 @@
 /**
  * What one rsa-sha256 DKIM signature costs this host: the RSA-2048 private-key operation is the
  * one piece of the per-message work that no code of ours can make cheaper, and it differs threefold
- * between the hosts this benchmark has run on (0.25–0.95 ms). With it the figures of two hosts can
+ * between the hosts this benchmark has run on (0.25–1.1 ms). With it the figures of two hosts can
  * be compared, and the rate the host's cores could reach doing nothing but sign is known.
  */
 import { generateKeyPairSync, sign } from 'node:crypto';

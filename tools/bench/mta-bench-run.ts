@@ -448,6 +448,7 @@ async function untilAllFinal(
   deadline: number,
 ): Promise<Totals> {
   let lastReport = 0;
+  const pollMs = params.count < 5000 ? 100 : 500;
   const latest = new Map<string, DeliverySummary['kpis']>();
   const open = new Set(ids.map(({ id }) => id));
   for (;;) {
@@ -491,11 +492,9 @@ async function untilAllFinal(
           `${totals.taken} in the spool, ${totals.pending} not yet spooled`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, params.count < 5000 ? 100 : KPI_POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
-
-const KPI_POLL_MS = 500;
 
 main().then(
   () => process.exit(0),

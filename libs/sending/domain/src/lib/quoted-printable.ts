@@ -34,13 +34,20 @@ const WIDTH = 75;
  */
 const SCRATCH_MAX = 1024 * 1024;
 const utf8 = new TextEncoder();
-let inputScratch: Uint8Array = new Uint8Array(0);
-let outputScratch: Uint8Array = new Uint8Array(0);
 
-function scratch(kept: Uint8Array, bytes: number): Uint8Array {
-  if (kept.length >= bytes) return kept;
-  return new Uint8Array(bytes <= SCRATCH_MAX ? Math.min(SCRATCH_MAX, Math.max(bytes, 64 * 1024) * 2) : bytes);
+/** A working array kept from call to call: grown when too small, never kept beyond SCRATCH_MAX. */
+class Scratch {
+  private kept = new Uint8Array(0);
+
+  atLeast(bytes: number): Uint8Array {
+    if (this.kept.length >= bytes) return this.kept;
+    if (bytes > SCRATCH_MAX) return new Uint8Array(bytes);
+    this.kept = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(bytes, 64 * 1024) * 2));
+    return this.kept;
+  }
 }
+const inputScratch = new Scratch();
+const outputScratch = new Scratch();
 
 /**
  * The encoded text as bytes (7-bit), after `head` when given: a body part's header lines and its
@@ -49,12 +56,10 @@ function scratch(kept: Uint8Array, bytes: number): Uint8Array {
  */
 export function encodeQuotedPrintableBytes(text: string, head = ''): Buffer {
   // UTF-8 takes at most three bytes per UTF-16 unit.
-  const input = scratch(inputScratch, text.length * 3);
-  if (input.length <= SCRATCH_MAX) inputScratch = input;
+  const input = inputScratch.atLeast(text.length * 3);
   const length = utf8.encodeInto(text, input).written;
   // Worst case: every byte escaped (3x) plus a soft break (3 bytes) per 25 escapes.
-  const out = scratch(outputScratch, head.length * 3 + length * 3 + Math.ceil(length / 25) * 3 + 3);
-  if (out.length <= SCRATCH_MAX) outputScratch = out;
+  const out = outputScratch.atLeast(head.length * 3 + length * 3 + Math.ceil(length / 25) * 3 + 3);
   let o = utf8.encodeInto(head, out).written;
   let column = 0;
   let i = 0;

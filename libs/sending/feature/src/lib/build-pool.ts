@@ -142,11 +142,19 @@ export class BuildPool {
     const contents: Array<[string, DeliveryContent]> = [];
     const keys: Array<[string, readonly SigningKey[]]> = [];
     const drop: string[] = [];
-    // The keys first: the keyring may throw, and the thread's state must not change then.
-    const domainKeys = new Map<string, readonly SigningKey[]>();
+    // The keys first, once per sender domain: the keyring may throw, and the thread's state must
+    // not change then. The keyring hands out the same list until a rescan changes it.
+    const current = new Map<string, readonly SigningKey[]>();
     for (const { content } of batch) {
       const domain = senderDomainOf(content);
-      if (!domainKeys.has(domain)) domainKeys.set(domain, this.keyring.keysFor(domain));
+      if (!current.has(domain)) current.set(domain, this.keyring.keysFor(domain));
+    }
+    for (const [domain, list] of current) {
+      const given = thread.keys.get(domain);
+      if (given !== list && !(given?.length === 0 && list.length === 0)) {
+        thread.keys.set(domain, list);
+        keys.push([domain, list]);
+      }
     }
     const items = batch.map(({ content, message }) => {
       const key = this.keyOf(message.deliveryId, content);
@@ -158,14 +166,6 @@ export class BuildPool {
           thread.contents.delete(oldest);
           drop.push(oldest);
         }
-      }
-      const domain = senderDomainOf(content);
-      // The keyring hands out the same list until a rescan changes it.
-      const current = domainKeys.get(domain)!;
-      const given = thread.keys.get(domain);
-      if (given !== current && !(given?.length === 0 && current.length === 0)) {
-        thread.keys.set(domain, current);
-        keys.push([domain, current]);
       }
       return { content: key, message };
     });
