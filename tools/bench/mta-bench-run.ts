@@ -76,6 +76,8 @@ export interface RunResult {
   readonly firstSentAfterMs: number;
   readonly lastSentAfterMs: number;
   readonly cpuMsPerMsg: number;
+  /** The event loop's share of cpuMsPerMsg (the main thread's own CPU time); null without /proc. */
+  readonly mainThreadCpuMsPerMsg: number | null;
   readonly cpuMsPerMsgEndToEnd: number;
   readonly cpuMsPerMsgDrain: number | null;
   readonly cpuUtilisation: number;
@@ -193,6 +195,9 @@ async function main(): Promise<void> {
       firstSentAfterMs: firstSent - started,
       lastSentAfterMs: lastSent - started,
       cpuMsPerMsg: cpuMs(firstSent, lastSent) / sent,
+      mainThreadCpuMsPerMsg: ((main) => (main === null ? null : main / sent))(
+        sampler.mainThreadCpuMs(firstSent, lastSent),
+      ),
       cpuMsPerMsgEndToEnd: cpuMs(started, finished) / sent,
       cpuMsPerMsgDrain: drainMessages > 20 && drainMs > 0 ? cpuMs(drainFrom, lastSent) / drainMessages : null,
       cpuUtilisation: cpuMs(firstSent, lastSent) / windowMs,
