@@ -50,9 +50,9 @@ interface Thread {
  * Requests made in the same turn of the event loop travel together. Each thread receives a
  * delivery's content once (it keeps the compiled templates) and a sender domain's keys when they
  * change (the keyring, with its rotation and generation, stays in this thread). The built message
- * comes back ready for DATA (stuffed), as a transferred buffer. Whatever a thread cannot do (it
- * died, it lost a content) is built in-process instead, so the threads only ever make building
- * faster, never less reliable.
+ * comes back ready for DATA (stuffed), copied into this thread's memory. Whatever a thread cannot
+ * do (it died, it lost a content) is built in-process instead, so the threads only ever make
+ * building faster, never less reliable.
  */
 export class BuildPool {
   private readonly local: MessageBuilder;

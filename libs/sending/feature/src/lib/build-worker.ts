@@ -1,7 +1,7 @@
 /**
  * A build thread (started by BuildPool): personalizes, assembles and DKIM-signs the messages it is
  * given, with the same MessageBuilder the MTA uses in-process, makes them ready for DATA and hands
- * each back as a transferred buffer. Delivery content and keys arrive once and are kept until the
+ * each back as a copied buffer. Delivery content and keys arrive once and are kept until the
  * pool drops them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -64,16 +64,17 @@ if (parentPort) {
         }
       }),
     ).then((results) => {
+      // Copied, not transferred: a transferred buffer is freed by the event loop's collector, so
+      // this thread wrote every message into memory it had never touched. Copying cost less:
+      // building 43,000 messages through the pool took 0.12–0.14 instead of 0.16–0.21 ms of CPU
+      // each (4 interleaved runs of each), and bench:mta's CPU per message went down about 1%.
       const reply: BuiltBatch = { id: batch.id, results };
-      port.postMessage(
-        reply,
-        results.flatMap((result) => (result.ok ? [result.data.buffer as ArrayBuffer] : [])),
-      );
+      port.postMessage(reply);
     });
   });
 }
 
-/** The bytes in an array buffer of their own, which can be transferred without copying. */
+/** The bytes in an array buffer of their own: a view is cloned with the whole buffer under it. */
 function owned(bytes: Buffer): Uint8Array {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
   return new Uint8Array(bytes);
