@@ -19,6 +19,11 @@ function expectSame(source: string, attributes: Record<string, unknown>) {
   const renderer = fast(source);
   expect(renderer).not.toBeNull();
   expect(renderer!(attributes)).toBe(slow(source, attributes));
+  // Rendered as pieces, the same text in the same order.
+  const { pieces, fixed } = renderer!.pieces(attributes);
+  expect(pieces.join('')).toBe(slow(source, attributes));
+  expect(fixed).toHaveLength(pieces.length);
+  expect(pieces.every((piece) => piece.length > 0)).toBe(true);
 }
 
 describe('fast Liquid renderer', () => {

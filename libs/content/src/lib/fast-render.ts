@@ -13,7 +13,21 @@ import type { Liquid, Template } from 'liquidjs';
  * value is not what the subset covers (a missing variable, a non-integer range end), so the caller
  * renders with LiquidJS instead and gets its exact output or its exact error.
  */
-export type FastRenderer = (attributes: Readonly<Record<string, unknown>>) => string;
+export interface FastRenderer {
+  (attributes: Readonly<Record<string, unknown>>): string;
+  /** The same render as pieces: the template's own text and the values put into it, in order. */
+  pieces(attributes: Readonly<Record<string, unknown>>): RenderedPieces;
+}
+
+/**
+ * A render in the order it was written: the template's own text (`fixed`, the same string objects
+ * from one render to the next, so whatever is derived from them can be kept) and the values
+ * between. Their concatenation is the rendered text; empty pieces are left out.
+ */
+export interface RenderedPieces {
+  readonly pieces: readonly string[];
+  readonly fixed: readonly boolean[];
+}
 
 /** The fast path cannot decide this render; LiquidJS must. */
 export class FastRenderMiss extends Error {
@@ -44,7 +58,11 @@ type Env = {
  * goes to LiquidJS, whose render and memory limits end a runaway loop with an error.
  */
 const MAX_ITERATIONS = 100_000;
-type Node = (env: Env) => string;
+/** Where a render writes: text of the template (fixed) or a value. */
+interface Sink {
+  put(text: string, fixed: boolean): void;
+}
+type Node = (env: Env, out: Sink) => void;
 type Getter = (env: Env) => unknown;
 
 /**
@@ -88,12 +106,41 @@ export function compileFast(liquid: Liquid, templates: readonly Template[]): Fas
   };
   const nodes = compileList(templates, [], liquid, filterThis);
   if (!nodes) return null;
-  return (attributes) => {
+  const render = (attributes: Readonly<Record<string, unknown>>, out: Sink) => {
     const env: Env = { attributes, loop: null, budget: MAX_ITERATIONS };
-    let out = '';
-    for (const node of nodes) out += node(env);
-    return out;
+    for (const node of nodes) node(env, out);
   };
+  return Object.assign(
+    (attributes: Readonly<Record<string, unknown>>) => {
+      const out = new TextSink();
+      render(attributes, out);
+      return out.text;
+    },
+    {
+      pieces: (attributes: Readonly<Record<string, unknown>>): RenderedPieces => {
+        const out = new PiecesSink();
+        render(attributes, out);
+        return out;
+      },
+    },
+  );
+}
+
+class TextSink implements Sink {
+  text = '';
+  put(text: string): void {
+    this.text += text;
+  }
+}
+
+class PiecesSink implements Sink, RenderedPieces {
+  readonly pieces: string[] = [];
+  readonly fixed: boolean[] = [];
+  put(text: string, fixed: boolean): void {
+    if (text.length === 0) return;
+    this.pieces.push(text);
+    this.fixed.push(fixed);
+  }
 }
 
 function compileList(
@@ -121,7 +168,7 @@ function compileNode(
   const t = template as unknown as Record<string, unknown>;
   if (kind === 'HTML' && typeof t['str'] === 'string') {
     const text = t['str'];
-    return () => text;
+    return (_env, out) => out.put(text, true);
   }
   if (kind === 'Output') return compileOutput(t['value'], loops, liquid, filterThis);
   if (kind === 'ForTag') return compileFor(t, loops, liquid, filterThis);
@@ -148,10 +195,10 @@ function compileOutput(value: unknown, loops: readonly string[], liquid: Liquid,
     }
     filters.push((input, env) => handler.apply(self, [input, ...args.map((arg) => arg(env))]));
   }
-  return (env: Env) => {
+  return (env: Env, out: Sink) => {
     let result = get(env);
     for (const filter of filters) result = filter(result, env);
-    return stringify(result);
+    out.put(stringify(result), false);
   };
 }
 
@@ -216,13 +263,12 @@ function compileFor(
   const body = compileList(tag['templates'] as Template[], inner, liquid, filterThis);
   const otherwise = compileList((tag['elseTemplates'] as Template[]) ?? [], loops, liquid, filterThis);
   if (!body || !otherwise) return null;
-  return (env) => {
+  return (env, out) => {
     const from = integer(low(env));
     const to = integer(high(env));
-    let out = '';
     if (to < from) {
-      for (const node of otherwise) out += node(env);
-      return out;
+      for (const node of otherwise) node(env, out);
+      return;
     }
     env.budget -= to - from + 1;
     if (env.budget < 0) throw MISS;
@@ -232,12 +278,11 @@ function compileFor(
       for (let i = from; i <= to; i++) {
         frame.item = i;
         frame.index = i - from;
-        for (const node of body) out += node(env);
+        for (const node of body) node(env, out);
       }
     } finally {
       env.loop = frame.parent;
     }
-    return out;
   };
 }
 

@@ -20,9 +20,40 @@ describe('content personalization', () => {
       content: {
         subject: 'Hello Ada',
         html: '<p>Dear ADA,</p><p>Your code is <b>X1</b>.</p>',
+        htmlPieces: {
+          pieces: ['<p>Dear ', 'ADA', ',</p><p>Your code is <b>', 'X1', '</b>.</p>'],
+          fixed: [true, false, true, false, true],
+        },
         text: 'Dear ADA,\nYour code is X1.',
       },
     });
+  });
+
+  it("gives the template's own text as the same strings for every recipient", () => {
+    const compiled = compile(content);
+    const pieces = (firstName: string) => {
+      const result = compiled.render({ firstName, code: 'X1' });
+      if (!result.ok || !result.content.htmlPieces) throw new Error('no pieces');
+      return result.content.htmlPieces.pieces;
+    };
+    const [ada, bob] = [pieces('Ada'), pieces('Bob')];
+
+    expect(bob[0]).toBe(ada[0]);
+    expect(bob[2]).toBe(ada[2]);
+    expect(bob[1]).toBe('BOB');
+  });
+
+  it('gives no pieces when LiquidJS renders the html', () => {
+    // `assign` is outside the fast renderer's subset.
+    const result = CompiledContent.compile({
+      ...content,
+      html: '{% assign n = firstName | upcase %}<p>{{ n }}</p>',
+    });
+    if (!result.ok) throw new Error(result.error);
+    const rendered = result.compiled.render({ firstName: 'Ada', code: 'X1' });
+
+    expect(rendered).toMatchObject({ ok: true, content: { html: '<p>ADA</p>' } });
+    expect(rendered.ok && rendered.content.htmlPieces).toBeUndefined();
   });
 
   it('reports a missing variable as a personalization error naming the part', () => {

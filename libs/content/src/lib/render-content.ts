@@ -1,6 +1,8 @@
 import { Liquid, type Template } from 'liquidjs';
 import type { DeliveryContent } from '@postwave/contracts';
-import { compileFast, type FastRenderer } from './fast-render';
+import { compileFast, type FastRenderer, type RenderedPieces } from './fast-render';
+
+export type { RenderedPieces } from './fast-render';
 
 export type Attributes = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -25,6 +27,11 @@ export const withReserved = (attributes: Attributes, reserved: ReservedVariables
 export interface RenderedContent {
   readonly subject: string;
   readonly html?: string;
+  /**
+   * The html as the template's own text and the values put into it, when the fast renderer made
+   * it: the MTA encodes the template's text once per delivery instead of once per recipient.
+   */
+  readonly htmlPieces?: RenderedPieces;
   readonly text: string;
 }
 
@@ -148,10 +155,24 @@ export class CompiledContent {
     try {
       const subject = renderPart(this.fast.subject, this.subject, attributes);
       part = 'html';
-      const html = this.html ? renderPart(this.fast.html, this.html, attributes) : undefined;
+      const htmlPieces = this.html ? renderPieces(this.fast.html, attributes) : undefined;
+      const html = htmlPieces
+        ? htmlPieces.pieces.join('')
+        : this.html
+          ? // No fast renderer, or it could not decide: LiquidJS's output or its error.
+            renderPart(null, this.html, attributes)
+          : undefined;
       part = 'text';
       const text = this.text ? renderPart(this.fast.text, this.text, attributes) : htmlToText(html ?? '');
-      return { ok: true, content: { subject: subject.replace(/[\r\n]+/g, ' ').trim(), html, text } };
+      return {
+        ok: true,
+        content: {
+          subject: subject.replace(/[\r\n]+/g, ' ').trim(),
+          html,
+          ...(htmlPieces ? { htmlPieces } : {}),
+          text,
+        },
+      };
     } catch (error) {
       return { ok: false, part, error: (error as Error).message.split('\n')[0] ?? 'render error' };
     }
@@ -168,6 +189,16 @@ function renderPart(fast: FastRenderer | null, templates: Template[], attributes
     }
   }
   return liquid.renderSync(templates, attributes) as string;
+}
+
+/** The fast renderer's pieces when it can decide; undefined when LiquidJS must render. */
+function renderPieces(fast: FastRenderer | null, attributes: Attributes): RenderedPieces | undefined {
+  if (!fast) return undefined;
+  try {
+    return fast.pieces(attributes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A plain-text alternative for HTML-only content: block elements become line breaks. */
