@@ -1,5 +1,9 @@
 import { seededRandom } from '@postwave/fixtures/random';
-import { encodeQuotedPrintableBytes } from './quoted-printable';
+import {
+  encodeQuotedPrintableBytes,
+  encodeQuotedPrintablePieces,
+  QuotedPrintablePieces,
+} from './quoted-printable';
 
 const encodeQuotedPrintable = (text: string) => encodeQuotedPrintableBytes(text).toString('latin1');
 
@@ -111,5 +115,93 @@ describe('quoted-printable', () => {
     const large = `${'é='.repeat(100_000)} \n${'x'.repeat(250_000)}\t`;
     expect(encodeQuotedPrintable(large)).toBe(reference(large));
     expect(encodeQuotedPrintable('short ')).toBe('short=20');
+  });
+
+  describe('of a text in pieces', () => {
+    const lines = (encoded: string) => encoded.split('\r\n');
+
+    /** Every rule of the encoding, and the joined pieces back when decoded. */
+    function expectValid(pieces: readonly string[], encoded: string) {
+      expect(decode(encoded)).toBe(pieces.join('').replace(/\r?\n/g, '\r\n'));
+      const broken = lines(encoded).filter(
+        (line) =>
+          line.length > 76 ||
+          !/^[\x20-\x7e\t]*$/.test(line) ||
+          // White space ending a line would be taken away on the way.
+          /[ \t]$/.test(line) ||
+          // "=" is a soft break at a line's end, or an escape of two hex digits.
+          line
+            .replace(/=[0-9A-F]{2}/g, '')
+            .replace(/=$/, '')
+            .includes('='),
+      );
+      expect({ pieces, broken }).toEqual({ pieces, broken: [] });
+    }
+
+    it('is the encoding of the joined text when nothing is fixed, or all of it is one piece', () => {
+      const cache = new QuotedPrintablePieces();
+      for (const sample of samples) {
+        const whole = encodeQuotedPrintable(sample);
+        expect(encodeQuotedPrintablePieces([sample], [false], cache).toString('latin1')).toBe(whole);
+        expect(encodeQuotedPrintablePieces([sample], [true], cache).toString('latin1')).toBe(whole);
+      }
+    });
+
+    it('copies a fixed piece where it fits and starts a new line for it where it does not', () => {
+      const cache = new QuotedPrintablePieces();
+      const encode = (pieces: string[], fixed: boolean[]) =>
+        encodeQuotedPrintablePieces(pieces, fixed, cache).toString('latin1');
+
+      expect(encode(['Hello ', 'Ada', ', welcome'], [true, false, true])).toBe('Hello=20Ada, welcome');
+      const long = 'y'.repeat(70);
+      expect(encode(['Hi ', 'Ada', long], [true, false, true])).toBe(`Hi=20Ada=\r\n${long}`);
+      // The four fixed texts, each encoded once.
+      expect(cache.size).toBe(4);
+    });
+
+    it('writes the head first, then the pieces', () => {
+      const head = 'Content-Type: text/html; charset=utf-8\r\n\r\n';
+      const encoded = encodeQuotedPrintablePieces(
+        ['<p>', 'é', '</p>'],
+        [true, false, true],
+        new QuotedPrintablePieces(),
+        head,
+      );
+      expect(encoded.toString('latin1')).toBe(`${head}<p>=C3=A9</p>`);
+    });
+
+    it('keeps a CR that ends one piece and an LF that starts the next one line break', () => {
+      const cache = new QuotedPrintablePieces();
+      const pieces = ['line one\r', '', '\nline two'];
+      const encoded = encodeQuotedPrintablePieces(pieces, [true, false, true], cache).toString('latin1');
+      expect(encoded).toBe('line one\r\nline two');
+    });
+
+    it('decodes to the joined pieces and keeps every rule, on random pieces, fixed or not', () => {
+      const next = seededRandom(8058);
+      const alphabet = ['a', 'b', '=', ' ', '\t', '\r', '\n', '\r\n', 'é', '€', '\x00', '.', 'x'.repeat(70)];
+      const word = () => Array.from({ length: next(16) }, () => alphabet[next(alphabet.length)]!).join('');
+      // The same fixed texts come back, as a template's text does from recipient to recipient.
+      const fixedTexts = Array.from({ length: 12 }, word);
+      const cache = new QuotedPrintablePieces();
+      for (let round = 0; round < 2000; round++) {
+        const count = next(12);
+        const fixed = Array.from({ length: count }, () => next(2) === 0);
+        const pieces = fixed.map((isFixed) => (isFixed ? fixedTexts[next(fixedTexts.length)]! : word()));
+        const encoded = encodeQuotedPrintablePieces(pieces, fixed, cache).toString('latin1');
+        expectValid(pieces, encoded);
+        // The same pieces again, every fixed one from the cache now: the same bytes.
+        expect(encodeQuotedPrintablePieces(pieces, fixed, cache).toString('latin1')).toBe(encoded);
+      }
+    });
+
+    it('starts over when the cache is full, and encodes the same', () => {
+      const cache = new QuotedPrintablePieces(2);
+      const pieces = ['one ', 'two ', 'three'];
+      const first = encodeQuotedPrintablePieces(pieces, [true, true, true], cache).toString('latin1');
+      expect(cache.size).toBeLessThanOrEqual(2);
+      expect(encodeQuotedPrintablePieces(pieces, [true, true, true], cache).toString('latin1')).toBe(first);
+      expectValid(pieces, first);
+    });
   });
 });

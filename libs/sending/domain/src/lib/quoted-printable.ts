@@ -49,6 +49,12 @@ class Scratch {
 const inputScratch = new Scratch();
 const outputScratch = new Scratch();
 
+/** Where an encoding stands: the next output index and the column of the line being written. */
+interface Position {
+  o: number;
+  column: number;
+}
+
 /**
  * The encoded text as bytes (7-bit), after `head` when given: a body part's header lines and its
  * encoded body come out as one buffer of their own. `head` is ASCII and ends with a line break
@@ -59,9 +65,22 @@ export function encodeQuotedPrintableBytes(text: string, head = ''): Buffer {
   const input = inputScratch.atLeast(text.length * 3);
   const length = utf8.encodeInto(text, input).written;
   // Worst case: every byte escaped (3x) plus a soft break (3 bytes) per 25 escapes.
-  const out = outputScratch.atLeast(head.length * 3 + length * 3 + Math.ceil(length / 25) * 3 + 3);
-  let o = utf8.encodeInto(head, out).written;
-  let column = 0;
+  const out = outputScratch.atLeast(head.length * 3 + worstCase(length));
+  const at: Position = { o: utf8.encodeInto(head, out).written, column: 0 };
+  encodeRun(input, length, out, at);
+  return Buffer.from(out.subarray(0, at.o));
+}
+
+/** The most bytes `length` input bytes can take encoded: all escaped, with a soft break per 25. */
+const worstCase = (length: number) => length * 3 + Math.ceil(length / 25) * 3 + 3;
+
+/**
+ * Encodes `length` bytes of `input` into `out` from `at`, going on with the line `at` is in; the
+ * input's end counts as the text's end (a space or tab there is escaped).
+ */
+function encodeRun(input: Uint8Array, length: number, out: Uint8Array, at: Position): void {
+  let o = at.o;
+  let column = at.column;
   let i = 0;
   while (i < length) {
     // Most bytes of a body: a run of literal bytes up to the line's last column, one test each
@@ -123,5 +142,107 @@ export function encodeQuotedPrintableBytes(text: string, head = ''): Buffer {
     column += width;
     i++;
   }
-  return Buffer.from(out.subarray(0, o));
+  at.o = o;
+  at.column = column;
+}
+
+/** A piece of fixed text encoded once, as if it started a line, with what joining it needs. */
+export interface EncodedPiece {
+  readonly bytes: Uint8Array;
+  /** Content columns of its first line (before a line break, or in all when it has none). */
+  readonly firstLine: number;
+  /** Whether it holds a line break (hard or soft). */
+  readonly broken: boolean;
+  /** Content columns of its last line. */
+  readonly lastLine: number;
+}
+
+/**
+ * The fixed text of one delivery's templates, encoded: bounded, and emptied when full (a template
+ * has a few hundred pieces of text; only a runaway would reach the bound).
+ */
+export class QuotedPrintablePieces {
+  private readonly encoded = new Map<string, EncodedPiece>();
+
+  constructor(private readonly max = 10_000) {}
+
+  get size(): number {
+    return this.encoded.size;
+  }
+
+  /** The piece's encoding, made on first use. */
+  piece(text: string): EncodedPiece {
+    const found = this.encoded.get(text);
+    if (found) return found;
+    if (this.encoded.size >= this.max) this.encoded.clear();
+    const bytes = new Uint8Array(encodeQuotedPrintableBytes(text));
+    let first = -1;
+    let last = -1;
+    for (let i = 1; i < bytes.length; i++) {
+      if (bytes[i] !== 10 || bytes[i - 1] !== 13) continue;
+      if (first < 0) first = i - 1;
+      last = i;
+    }
+    // "=" right before a line break is a soft break: content escapes end in hex digits.
+    const piece: EncodedPiece =
+      first < 0
+        ? { bytes, firstLine: bytes.length, broken: false, lastLine: bytes.length }
+        : {
+            bytes,
+            firstLine: first - (first > 0 && bytes[first - 1] === 61 ? 1 : 0),
+            broken: true,
+            lastLine: bytes.length - last - 1,
+          };
+    this.encoded.set(text, piece);
+    return piece;
+  }
+}
+
+/**
+ * `encodeQuotedPrintableBytes` of a text given as pieces (`RenderedPieces` of a template): the
+ * fixed pieces are encoded once into `cache` and copied from there, the others encoded in place.
+ * A fixed piece starts a new line (after a soft break) unless its first line fits where the text
+ * stands. The bytes may differ from encoding the joined text (more soft breaks, a space escaped
+ * at a piece's end) but decode to the same text and keep every rule of the encoding.
+ */
+export function encodeQuotedPrintablePieces(
+  pieces: readonly string[],
+  fixed: readonly boolean[],
+  cache: QuotedPrintablePieces,
+  head = '',
+): Buffer {
+  // Fixed pieces found or encoded first (encoding one uses the scratch arrays), and the room.
+  const encoded: Array<EncodedPiece | null> = [];
+  let room = head.length * 3 + 3;
+  let endsInReturn = false;
+  for (let i = 0; i < pieces.length; i++) {
+    const text = pieces[i]!;
+    // A CR ending one piece and an LF starting the next are one line break only read together.
+    if (endsInReturn && text.charCodeAt(0) === 10) return encodeQuotedPrintableBytes(pieces.join(''), head);
+    if (text.length > 0) endsInReturn = text.charCodeAt(text.length - 1) === 13;
+    const piece = fixed[i] ? cache.piece(text) : null;
+    encoded.push(piece);
+    room += piece ? piece.bytes.length + 3 : worstCase(text.length * 3) + 3;
+  }
+  const out = outputScratch.atLeast(room);
+  const at: Position = { o: utf8.encodeInto(head, out).written, column: 0 };
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = encoded[i];
+    if (!piece) {
+      const text = pieces[i]!;
+      const input = inputScratch.atLeast(text.length * 3);
+      encodeRun(input, utf8.encodeInto(text, input).written, out, at);
+      continue;
+    }
+    if (at.column > 0 && at.column + piece.firstLine > WIDTH) {
+      out[at.o++] = 61;
+      out[at.o++] = 13;
+      out[at.o++] = 10;
+      at.column = 0;
+    }
+    out.set(piece.bytes, at.o);
+    at.o += piece.bytes.length;
+    at.column = piece.broken ? piece.lastLine : at.column + piece.bytes.length;
+  }
+  return Buffer.from(out.subarray(0, at.o));
 }

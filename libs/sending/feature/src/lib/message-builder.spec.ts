@@ -139,6 +139,25 @@ describe('MessageBuilder', () => {
     ).toBe(true);
   });
 
+  it("gives each recipient of a delivery their own html while the template's text is encoded once", async () => {
+    const builder = new MessageBuilder(settings, new DkimKeyring(dir, 'pw1', false, silent()));
+    const html = `{% for i in (1..3) %}<p>${'Rad '.repeat(30)}{{ i }} för {{ firstName }} ({{ code }})</p>\n{% endfor %}`;
+    const expected = (name: string, code: string) =>
+      [1, 2, 3].map((i) => `<p>${'Rad '.repeat(30)}${i} för ${name} (${code})</p>\n`).join('');
+
+    for (const [firstName, code] of [
+      ['Ada', 'X1'],
+      ['Bo Ek', 'Y2 '],
+      ['Åsa', '=3D'],
+    ] as const) {
+      const message = built(
+        await builder.build({ ...content, html }, { ...outgoing, attributes: { firstName, code } }),
+      );
+      const parsed = await simpleParser(message.raw);
+      expect(parsed.html).toBe(expected(firstName, code));
+    }
+  });
+
   it('adds the bulk-sender headers: Message-ID with the instance, message id, Feedback-ID and a VERP unsubscribe mailto', async () => {
     const builder = new MessageBuilder(settings, new DkimKeyring(dir, 'pw1', false, silent()));
 

@@ -1,6 +1,10 @@
 import { CompiledContent, withReserved, type Attributes } from '@postwave/content';
 import { unsubscribeToken, verpAddress, type DeliveryContent } from '@postwave/contracts';
-import { encodeQuotedPrintableBytes } from '@postwave/sending/domain';
+import {
+  encodeQuotedPrintableBytes,
+  encodeQuotedPrintablePieces,
+  QuotedPrintablePieces,
+} from '@postwave/sending/domain';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { SigningKey } from './dkim-keyring';
 import { dkimSignatureFields } from './dkim-signer';
@@ -58,7 +62,10 @@ export interface BuilderSettings {
  * it with every DKIM key of the sender domain.
  */
 export class MessageBuilder {
-  private readonly compiled = new Map<string, { stamp: string; compiled: CompiledContent }>();
+  private readonly compiled = new Map<
+    string,
+    { stamp: string; compiled: CompiledContent; encoded: QuotedPrintablePieces }
+  >();
   /** The content each parsed object stands for, serialized once per object. */
   private readonly stamps = new WeakMap<DeliveryContent, string>();
 
@@ -89,6 +96,7 @@ export class MessageBuilder {
   private async assemble(content: DeliveryContent, message: OutgoingMessage): Promise<Assembled> {
     const compiled = this.compile(message.deliveryId, content);
     if (!compiled.ok) return compiled;
+    const { encoded } = compiled;
     const senderDomain = senderDomainOf(content);
     const returnDomain = this.settings.verpDomain ?? senderDomain;
     const mailFrom = verpAddress(message.messageId, this.settings.verpSecret, returnDomain);
@@ -131,9 +139,13 @@ export class MessageBuilder {
     let unsigned: Buffer;
     if (rendered.content.html !== undefined && !content.attachments?.length) {
       // The common shape, text and html alternatives: assembled directly, as MailComposer would.
+      // The template's own text is encoded once per delivery, the recipient's values per message.
+      const { htmlPieces } = rendered.content;
       unsigned = composeAlternative(fields, [
         qpPart('text/plain', rendered.content.text),
-        qpPart('text/html', rendered.content.html),
+        htmlPieces
+          ? encodeQuotedPrintablePieces(htmlPieces.pieces, htmlPieces.fixed, encoded, partHead('text/html'))
+          : qpPart('text/html', rendered.content.html),
       ]);
     } else {
       const composer = new MailComposer({
@@ -173,25 +185,26 @@ export class MessageBuilder {
   private compile(
     deliveryId: string,
     content: DeliveryContent,
-  ): { ok: true; compiled: CompiledContent } | { ok: false; error: string } {
+  ): { ok: true; compiled: CompiledContent; encoded: QuotedPrintablePieces } | { ok: false; error: string } {
     let stamp = this.stamps.get(content);
     if (stamp === undefined) {
       stamp = JSON.stringify(content);
       this.stamps.set(content, stamp);
     }
     const cached = this.compiled.get(deliveryId);
-    if (cached?.stamp === stamp) return { ok: true, compiled: cached.compiled };
+    if (cached?.stamp === stamp) return { ok: true, ...cached };
     const compiled = CompiledContent.compile(content);
     if (!compiled.ok) return { ok: false, error: `template error in ${compiled.part}: ${compiled.error}` };
     if (this.compiled.size > 1000) this.compiled.clear();
-    this.compiled.set(deliveryId, { stamp, compiled: compiled.compiled });
-    return compiled;
+    const entry = { stamp, compiled: compiled.compiled, encoded: new QuotedPrintablePieces() };
+    this.compiled.set(deliveryId, entry);
+    return { ok: true, ...entry };
   }
 }
 
+/** A body part's header lines, its body encoded quoted-printable (7-bit). */
+const partHead = (contentType: string) =>
+  `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+
 /** One body part with its headers, encoded quoted-printable (7-bit). */
-const qpPart = (contentType: string, body: string) =>
-  encodeQuotedPrintableBytes(
-    body,
-    `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`,
-  );
+const qpPart = (contentType: string, body: string) => encodeQuotedPrintableBytes(body, partHead(contentType));
