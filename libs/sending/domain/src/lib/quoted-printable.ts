@@ -230,8 +230,10 @@ export function encodeQuotedPrintablePieces(
     const piece = encoded[i];
     if (!piece) {
       const text = pieces[i]!;
-      const input = inputScratch.atLeast(text.length * 3);
-      encodeRun(input, utf8.encodeInto(text, input).written, out, at);
+      if (!writeLiteral(text, out, at)) {
+        const input = inputScratch.atLeast(text.length * 3);
+        encodeRun(input, utf8.encodeInto(text, input).written, out, at);
+      }
       continue;
     }
     if (at.column > 0 && at.column + piece.firstLine > WIDTH) {
@@ -245,4 +247,25 @@ export function encodeQuotedPrintablePieces(
     at.column = piece.broken ? piece.lastLine : at.column + piece.bytes.length;
   }
   return Buffer.from(out.subarray(0, at.o));
+}
+
+/**
+ * A short value that needs no escape and fits on the line (a name, a number, a code: most of what
+ * personalizes a message) written as it is, without a pass through UTF-8; false when it is not one.
+ */
+function writeLiteral(text: string, out: Uint8Array, at: Position): boolean {
+  const length = text.length;
+  if (length > 32 || at.column + length > WIDTH) return false;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 126 || CLASS[code] !== LITERAL) {
+      // A space or tab inside the value is literal; at its end it is escaped by the slow path.
+      if (code > 126 || CLASS[code] !== WHITESPACE || i === length - 1) return false;
+    }
+  }
+  let o = at.o;
+  for (let i = 0; i < length; i++) out[o++] = text.charCodeAt(i);
+  at.o = o;
+  at.column += length;
+  return true;
 }
