@@ -53,15 +53,17 @@ const CONTROL_REFRESH_MS = 250;
 const BUILD_AHEAD = 16;
 
 /** Attempt records waiting for their batch transaction. */
-const RECORD_BATCH = 200;
+const RECORD_BATCH = 400;
 /**
  * How long a record waits for others to share its transaction. At 5 ms a batch held about ten
  * records; at 25 ms about thirty, and the outcome events then reach the projection and the bounce
  * consumer in batches as big: bench:mta ran 0.9 instead of 2.8 SQLite statements per message.
+ * At 50 ms (about a hundred records at 2,000 messages a second) the event loop spent about 0.013
+ * ms less per message, 2% of the CPU, over six side-by-side pairs of bench:mta runs.
  * An outcome is at most this much later in the log; the session sends on meanwhile, and only the
  * end of a chunk waits for its records.
  */
-const RECORD_FLUSH_MS = 25;
+const RECORD_FLUSH_MS = 50;
 
 interface PendingRecord {
   readonly row: SpoolRow;
