@@ -175,6 +175,7 @@ async function main(): Promise<void> {
 
     const sent = Number(sentRow.n);
     const cpuMs = (from: number, to: number) => sampler.cpuMs(from, to);
+    const mainThreadMs = sampler.mainThreadCpuMs(firstSent, lastSent);
     const windowMs = Math.max(1, lastSent - firstSent);
     const drainMs = lastSent - drainFrom;
     const result: RunResult = {
@@ -195,9 +196,7 @@ async function main(): Promise<void> {
       firstSentAfterMs: firstSent - started,
       lastSentAfterMs: lastSent - started,
       cpuMsPerMsg: cpuMs(firstSent, lastSent) / sent,
-      mainThreadCpuMsPerMsg: ((main) => (main === null ? null : main / sent))(
-        sampler.mainThreadCpuMs(firstSent, lastSent),
-      ),
+      mainThreadCpuMsPerMsg: mainThreadMs === null ? null : mainThreadMs / sent,
       cpuMsPerMsgEndToEnd: cpuMs(started, finished) / sent,
       cpuMsPerMsgDrain: drainMessages > 20 && drainMs > 0 ? cpuMs(drainFrom, lastSent) / drainMessages : null,
       cpuUtilisation: cpuMs(firstSent, lastSent) / windowMs,

@@ -175,7 +175,7 @@ export class QuotedPrintablePieces {
     const found = this.encoded.get(text);
     if (found) return found;
     if (this.encoded.size >= this.max) this.encoded.clear();
-    const bytes = new Uint8Array(encodeQuotedPrintableBytes(text));
+    const bytes = encodeQuotedPrintableBytes(text);
     let first = -1;
     let last = -1;
     for (let i = 1; i < bytes.length; i++) {

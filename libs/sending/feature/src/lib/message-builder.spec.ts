@@ -158,6 +158,23 @@ describe('MessageBuilder', () => {
     }
   });
 
+  it('encodes the html of a message with attachments from the same pieces, and keeps the attachment', async () => {
+    const builder = new MessageBuilder(settings, new DkimKeyring(dir, 'pw1', false, silent()));
+    const attachment = {
+      filename: 'terms.txt',
+      contentType: 'text/plain',
+      contentBase64: Buffer.from('Terms = conditions').toString('base64'),
+    };
+
+    const message = built(await builder.build({ ...content, attachments: [attachment] }, outgoing));
+    const parsed = await simpleParser(message.raw);
+
+    expect(parsed.html).toBe('<p>Dear ADA, your code is <b>X1</b>.</p>');
+    expect(parsed.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([
+      ['terms.txt', 'Terms = conditions'],
+    ]);
+  });
+
   it('adds the bulk-sender headers: Message-ID with the instance, message id, Feedback-ID and a VERP unsubscribe mailto', async () => {
     const builder = new MessageBuilder(settings, new DkimKeyring(dir, 'pw1', false, silent()));
 

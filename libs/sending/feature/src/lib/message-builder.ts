@@ -1,4 +1,4 @@
-import { CompiledContent, withReserved, type Attributes } from '@postwave/content';
+import { CompiledContent, withReserved, type Attributes, type RenderedContent } from '@postwave/content';
 import { unsubscribeToken, verpAddress, type DeliveryContent } from '@postwave/contracts';
 import {
   encodeQuotedPrintableBytes,
@@ -96,7 +96,6 @@ export class MessageBuilder {
   private async assemble(content: DeliveryContent, message: OutgoingMessage): Promise<Assembled> {
     const compiled = this.compile(message.deliveryId, content);
     if (!compiled.ok) return compiled;
-    const { encoded } = compiled;
     const senderDomain = senderDomainOf(content);
     const returnDomain = this.settings.verpDomain ?? senderDomain;
     const mailFrom = verpAddress(message.messageId, this.settings.verpSecret, returnDomain);
@@ -139,13 +138,9 @@ export class MessageBuilder {
     let unsigned: Buffer;
     if (rendered.content.html !== undefined && !content.attachments?.length) {
       // The common shape, text and html alternatives: assembled directly, as MailComposer would.
-      // The template's own text is encoded once per delivery, the recipient's values per message.
-      const { htmlPieces } = rendered.content;
       unsigned = composeAlternative(fields, [
         qpPart('text/plain', rendered.content.text),
-        htmlPieces
-          ? encodeQuotedPrintablePieces(htmlPieces.pieces, htmlPieces.fixed, encoded, partHead('text/html'))
-          : qpPart('text/html', rendered.content.html),
+        htmlPart(rendered.content, compiled.encoded),
       ]);
     } else {
       const composer = new MailComposer({
@@ -155,7 +150,7 @@ export class MessageBuilder {
         ...(rendered.content.html !== undefined
           ? {
               text: { raw: qpPart('text/plain', rendered.content.text) },
-              html: { raw: qpPart('text/html', rendered.content.html) },
+              html: { raw: htmlPart(rendered.content, compiled.encoded) },
             }
           : { text: rendered.content.text }),
         envelope: { from: mailFrom, to: message.address },
@@ -192,13 +187,13 @@ export class MessageBuilder {
       this.stamps.set(content, stamp);
     }
     const cached = this.compiled.get(deliveryId);
-    if (cached?.stamp === stamp) return { ok: true, ...cached };
+    if (cached?.stamp === stamp) return { ok: true, compiled: cached.compiled, encoded: cached.encoded };
     const compiled = CompiledContent.compile(content);
     if (!compiled.ok) return { ok: false, error: `template error in ${compiled.part}: ${compiled.error}` };
     if (this.compiled.size > 1000) this.compiled.clear();
-    const entry = { stamp, compiled: compiled.compiled, encoded: new QuotedPrintablePieces() };
-    this.compiled.set(deliveryId, entry);
-    return { ok: true, ...entry };
+    const encoded = new QuotedPrintablePieces();
+    this.compiled.set(deliveryId, { stamp, compiled: compiled.compiled, encoded });
+    return { ok: true, compiled: compiled.compiled, encoded };
   }
 }
 
@@ -208,3 +203,14 @@ const partHead = (contentType: string) =>
 
 /** One body part with its headers, encoded quoted-printable (7-bit). */
 const qpPart = (contentType: string, body: string) => encodeQuotedPrintableBytes(body, partHead(contentType));
+
+/**
+ * The html part: from the renderer's pieces when it gave them, so the template's own text is
+ * encoded once per delivery (`encoded`) and only the recipient's values per message.
+ */
+function htmlPart(rendered: RenderedContent, encoded: QuotedPrintablePieces): Buffer {
+  const { htmlPieces } = rendered;
+  return htmlPieces
+    ? encodeQuotedPrintablePieces(htmlPieces.pieces, htmlPieces.fixed, encoded, partHead('text/html'))
+    : qpPart('text/html', rendered.html ?? '');
+}
