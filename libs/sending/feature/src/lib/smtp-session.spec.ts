@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { isPermanent, parseSmtpReply, qualifyReply } from '@postwave/bounce-rules';
 import { GMAIL, MailboxSimulator } from '@postwave/mail-simulator';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
+import { smtpData, type SmtpData } from './smtp-data';
 import { ConnectionFailure, SmtpSession, type SessionOptions } from './smtp-session';
 
 const options: SessionOptions = {
@@ -529,6 +530,211 @@ describe('SmtpSession', () => {
       expect(failure).toBeInstanceOf(ConnectionFailure);
       expect(failure).toMatchObject({ kind: 'timeout', reply: null });
       expect(session.dead).toBe(true);
+    });
+  });
+
+  describe('announcing the next message behind the data (RFC 2920 §3.1)', () => {
+    const prepared = (to: string, subject: string) => smtpData(rawMessage(to, subject));
+    const announce = (to: string, message: SmtpData) => () => ({ mailFrom: FROM, recipient: to, message });
+
+    it("writes the next message's envelope with this message's data, so a server that answers only then still answers", async () => {
+      // An MX that answers the end of the first message's data only once it has read the next
+      // envelope up to DATA: a client that waits for that answer before the next MAIL FROM never gets it.
+      const commands: string[] = [];
+      const mx = await rawServer((socket) => {
+        let buffer = '';
+        let inData = false;
+        let held: string | null = null;
+        let messages = 0;
+        socket.write('220 mx.announce.test ESMTP\r\n');
+        socket.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('latin1');
+          for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
+            const line = buffer.slice(0, eol);
+            buffer = buffer.slice(eol + 2);
+            if (inData) {
+              if (line !== '.') continue;
+              inData = false;
+              messages++;
+              if (messages === 1) held = `250 2.0.0 Ok: queued as ${messages}\r\n`;
+              else socket.write(`250 2.0.0 Ok: queued as ${messages}\r\n`);
+              continue;
+            }
+            commands.push(line);
+            const verb = line.split(/[ :]/)[0]!.toUpperCase();
+            if (verb === 'EHLO')
+              socket.write('250-mx.announce.test\r\n250-PIPELINING\r\n250 SIZE 1000000\r\n');
+            else if (verb === 'DATA') {
+              inData = true;
+              socket.write(`${held ?? ''}250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go ahead\r\n`);
+              held = null;
+            } else if (verb === 'QUIT') socket.end('221 2.0.0 Bye\r\n');
+            else if (verb !== 'MAIL' && verb !== 'RCPT') socket.write('250 2.0.0 Ok\r\n');
+          }
+        });
+      });
+      const session = await open(mx.port);
+      const second = prepared('bob@example.test', 'Second');
+
+      const first = await session.send(
+        FROM,
+        'ada@example.test',
+        prepared('ada@example.test', 'First'),
+        announce('bob@example.test', second),
+      );
+      const then = await session.send(FROM, 'bob@example.test', second);
+
+      expect(first).toEqual({ kind: 'accepted', reply: '250 2.0.0 Ok: queued as 1' });
+      expect(then).toEqual({ kind: 'accepted', reply: '250 2.0.0 Ok: queued as 2' });
+      expect(commands.filter((line) => /^(MAIL|RCPT)/.test(line))).toEqual([
+        expect.stringMatching(/^MAIL FROM:<b\+m1\.abcdefabcdef@bounces\.postwave\.test> SIZE=\d+$/),
+        'RCPT TO:<ada@example.test>',
+        expect.stringMatching(/^MAIL FROM:<b\+m1\.abcdefabcdef@bounces\.postwave\.test> SIZE=\d+$/),
+        'RCPT TO:<bob@example.test>',
+      ]);
+    });
+
+    it('delivers a chain of announced messages whole, each to its own recipient (smtp-server)', async () => {
+      const { port, log } = await smtpServer(true);
+      const session = await open(port);
+      const messages = ['ada', 'bob', 'cy'].map((name) => ({
+        to: `${name}@example.net`,
+        message: prepared(`${name}@example.net`, `For ${name}`),
+      }));
+
+      const results = [];
+      for (const [i, { to, message }] of messages.entries()) {
+        const following = messages[i + 1];
+        results.push(
+          await session.send(
+            FROM,
+            to,
+            message,
+            following ? announce(following.to, following.message) : undefined,
+          ),
+        );
+      }
+
+      expect(results.map((result) => result.kind)).toEqual(['accepted', 'accepted', 'accepted']);
+      expect(log.delivered.map((delivery) => delivery.recipients)).toEqual([
+        ['ada@example.net'],
+        ['bob@example.net'],
+        ['cy@example.net'],
+      ]);
+      expect(log.data.map((data) => /^Subject: (.*)$/m.exec(data.toString())?.[1]?.trim())).toEqual([
+        'For ada',
+        'For bob',
+        'For cy',
+      ]);
+    });
+
+    it('keeps a refusal of the announced recipient as its answer, and the session after RSET', async () => {
+      const session = await open();
+      const refused = prepared('bounce-hard@example.sim', 'Refused');
+
+      const first = await session.send(
+        FROM,
+        'ada@example.sim',
+        prepared('ada@example.sim', 'First'),
+        announce('bounce-hard@example.sim', refused),
+      );
+      const second = await session.send(FROM, 'bounce-hard@example.sim', refused);
+      const third = await session.send(FROM, 'grace@example.sim', prepared('grace@example.sim', 'Third'));
+
+      expect(first.kind).toBe('accepted');
+      expect(second).toMatchObject({ kind: 'rejected', code: 550 });
+      expect(third.kind).toBe('accepted');
+      expect(sim.stats().connectionsTotal).toBe(1);
+      expect(sim.accepted.map((m) => m.recipients)).toEqual([['ada@example.sim'], ['grace@example.sim']]);
+    });
+
+    it('sends the announced message after a refusal of the data: that reply ended the transaction, nothing is reset', async () => {
+      const session = await open();
+      const second = prepared('ada@example.sim', 'Second');
+
+      const first = await session.send(
+        FROM,
+        'reject-data@example.sim',
+        prepared('reject-data@example.sim', 'Refused'),
+        announce('ada@example.sim', second),
+      );
+      // An RSET here would have reset the announced transaction, and its data would be refused.
+      const then = await session.send(FROM, 'ada@example.sim', second);
+
+      expect(first).toMatchObject({ kind: 'rejected', code: 554 });
+      expect(then.kind).toBe('accepted');
+      expect(sim.stats().connectionsTotal).toBe(1);
+      expect(sim.accepted.map((m) => m.recipients)).toEqual([['ada@example.sim']]);
+    });
+
+    it('drops the connection instead of sending QUIT when it closes with a message announced', async () => {
+      // An MX offering PIPELINING that keeps every byte it reads.
+      let received = '';
+      let closed = false;
+      const mx = await rawServer((socket) => {
+        let buffer = '';
+        let inData = false;
+        socket.write('220 mx.raw.test ESMTP\r\n');
+        socket.on('close', () => (closed = true));
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('latin1');
+          buffer += chunk.toString('latin1');
+          for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
+            const line = buffer.slice(0, eol);
+            buffer = buffer.slice(eol + 2);
+            if (inData) {
+              if (line === '.') {
+                inData = false;
+                socket.write('250 2.0.0 Ok: queued\r\n');
+              }
+              continue;
+            }
+            const verb = line.split(/[ :]/)[0]!.toUpperCase();
+            if (verb === 'EHLO') socket.write('250-mx.raw.test\r\n250 PIPELINING\r\n');
+            else if (verb === 'DATA') {
+              inData = true;
+              socket.write('354 Go ahead\r\n');
+            } else socket.write('250 2.0.0 Ok\r\n');
+          }
+        });
+      });
+      const session = await open(mx.port);
+
+      const first = await session.send(
+        FROM,
+        'ada@example.net',
+        prepared('ada@example.net', 'First'),
+        announce('bob@example.net', prepared('bob@example.net', 'Never sent')),
+      );
+      session.close();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      expect(first.kind).toBe('accepted');
+      expect(closed).toBe(true);
+      // Nothing after the announced DATA: QUIT would have been read as that message's data.
+      expect(received.slice(received.lastIndexOf('\r\nDATA\r\n'))).toBe('\r\nDATA\r\n');
+      expect(received).toContain('RCPT TO:<bob@example.net>');
+    });
+
+    it('refuses to send another message than the one announced, and drops the connection', async () => {
+      const { port, log } = await smtpServer(true);
+      const session = await open(port);
+      await session.send(
+        FROM,
+        'ada@example.net',
+        prepared('ada@example.net', 'First'),
+        announce('bob@example.net', prepared('bob@example.net', 'Announced')),
+      );
+
+      const failure = await session
+        .send(FROM, 'cy@example.net', prepared('cy@example.net', 'Other'))
+        .catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      expect(failure).toBeInstanceOf(ConnectionFailure);
+      expect(failure).toMatchObject({ kind: 'reset' });
+      expect(session.dead).toBe(true);
+      expect(log.delivered.map((delivery) => delivery.recipients)).toEqual([['ada@example.net']]);
     });
   });
 

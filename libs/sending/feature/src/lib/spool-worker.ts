@@ -36,7 +36,7 @@ import { CLAIMS_IN_FLIGHT, MTA_OPTIONS, type MtaOptions } from './mta-options';
 import { MtaShaping, type Observation } from './mta-shaping';
 import { MxRouter } from './mx-router';
 import type { SpoolRow } from './sending.entities';
-import { ConnectionFailure, SmtpSession } from './smtp-session';
+import { ConnectionFailure, SmtpSession, type NextMessage } from './smtp-session';
 import { SpoolStore } from './spool-store';
 
 const IDLE_MS = 100;
@@ -74,6 +74,16 @@ interface PendingRecord {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
+
+/** Whether a message may go now, and after which pacing wait; or what happens to it and the rest of its chunk. */
+type Admission =
+  | { readonly kind: 'send'; readonly wait: number }
+  | { readonly kind: 'paused' }
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'postponed'; readonly until: Date };
+
+/** A control state due to be read again. */
+const STALE = Symbol('stale');
 
 /** Where an attempt went: the shaping path it counts against. */
 interface PathRef {
@@ -329,24 +339,43 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       // only when all of them are committed.
       const commits: Promise<void>[] = [];
       const builds: Array<Promise<PreparedResult>> = [];
+      // What each build gave once it is done, and each message's admission when it was decided
+      // early, as the message before it went out (see `next` below).
+      const built: Array<PreparedResult | undefined> = [];
+      const admitted: Array<Admission | undefined> = [];
       const content = (row: SpoolRow) => contents.get(row.deliveryId)!;
       try {
         for (const [index, row] of rows.entries()) {
-          const rest = ids.slice(index);
-          const control = await this.control(row.deliveryId);
-          if (control === 'paused') return this.store.release(rest);
-          if (control === 'stopped') return this.cancelClaimed(rows.slice(index));
-          const until = this.shaping.suspendedUntil(path.match, path.sourceIp);
-          if (until) return this.store.postpone(rest, new Date(until));
-          // A warm-up cap reached mid-chunk: the rest goes back to the queue to overflow to another address.
-          if (!this.shaping.underCap(path.match, path.sourceIp)) return this.store.postpone(rest, new Date());
-          const wait = this.shaping.slot(path.match, path.sourceIp);
-          if (wait > MAX_PACE_WAIT_MS) return this.store.postpone(rest, new Date(Date.now() + wait));
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          const admission = admitted[index] ?? this.admit(path, await this.control(row.deliveryId));
+          if (admission.kind === 'paused') return this.store.release(ids.slice(index));
+          if (admission.kind === 'stopped') return this.cancelClaimed(rows.slice(index));
+          if (admission.kind === 'postponed') return this.store.postpone(ids.slice(index), admission.until);
+          if (admission.wait > 0) await new Promise((resolve) => setTimeout(resolve, admission.wait));
           this.shaping.countAttempt(path.match, path.sourceIp);
-          for (let next = index; next < Math.min(rows.length, index + BUILD_AHEAD); next++)
-            builds[next] ??= this.build(rows[next]!, content(rows[next]!));
-          const ended = await this.deliverOne(session, path, row, builds[index]!, commits);
+          for (let ahead = index; ahead < Math.min(rows.length, index + BUILD_AHEAD); ahead++) {
+            if (builds[ahead]) continue;
+            const building = this.build(rows[ahead]!, content(rows[ahead]!));
+            building.then((result) => (built[ahead] = result)).catch(() => undefined);
+            builds[ahead] = building;
+          }
+          // Asked once the server said 354: the following message goes out behind this one's data
+          // when it is built and may be sent right away (the same checks as at the top of the loop).
+          const next = (): NextMessage | null => {
+            const following = rows[index + 1];
+            const ready = built[index + 1];
+            if (!following || !ready?.ok) return null;
+            const control = this.controlNow(following.deliveryId);
+            if (control === STALE) return null;
+            const early = this.admit(path, control);
+            admitted[index + 1] = early;
+            if (early.kind !== 'send' || early.wait > 0) return null;
+            return {
+              mailFrom: ready.message.mailFrom,
+              recipient: following.address,
+              message: ready.message.smtp,
+            };
+          };
+          const ended = await this.deliverOne(session, path, row, builds[index]!, commits, next);
           if (ended || session.dead) return this.store.release(ids.slice(index + 1));
         }
       } finally {
@@ -359,6 +388,28 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     } finally {
       release();
     }
+  }
+
+  /**
+   * Whether the path lets a message go now: a paused or stopped delivery, a suspended path, a
+   * reached warm-up cap or a long pacing wait keep it (and the rest of its chunk) from this session.
+   */
+  private admit(path: PathRef, control: string | undefined): Admission {
+    if (control === 'paused') return { kind: 'paused' };
+    if (control === 'stopped') return { kind: 'stopped' };
+    const until = this.shaping.suspendedUntil(path.match, path.sourceIp);
+    if (until) return { kind: 'postponed', until: new Date(until) };
+    // A warm-up cap reached mid-chunk: the rest goes back to the queue to overflow to another address.
+    if (!this.shaping.underCap(path.match, path.sourceIp)) return { kind: 'postponed', until: new Date() };
+    const wait = this.shaping.slot(path.match, path.sourceIp);
+    if (wait > MAX_PACE_WAIT_MS) return { kind: 'postponed', until: new Date(Date.now() + wait) };
+    return { kind: 'send', wait };
+  }
+
+  /** The delivery's control state as last read, or STALE when it is due to be read again. */
+  private controlNow(deliveryId: string): string | undefined | typeof STALE {
+    if (Date.now() - this.controlsReadAt > CONTROL_REFRESH_MS) return STALE;
+    return this.controls.get(deliveryId);
   }
 
   private async control(deliveryId: string): Promise<string | undefined> {
@@ -458,6 +509,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     row: SpoolRow,
     building: Promise<PreparedResult>,
     commits: Promise<void>[],
+    next: () => NextMessage | null,
   ): Promise<boolean> {
     return withSpan(
       'mta deliver',
@@ -487,7 +539,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           return false;
         }
         try {
-          const sent = await session.send(built.message.mailFrom, row.address, built.message.smtp);
+          const sent = await session.send(built.message.mailFrom, row.address, built.message.smtp, next);
           const result: AttemptResult =
             sent.kind === 'accepted'
               ? { kind: 'accepted', reply: sent.reply, mxHost: session.endpoint.host }
