@@ -1,2 +1,3 @@
 export * from './lib/database';
 export * from './lib/insert-many';
+export * from './lib/sqlite-checkpointer';

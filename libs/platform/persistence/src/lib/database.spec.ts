@@ -117,3 +117,67 @@ describe('Database on SQLite', () => {
     }
   });
 });
+
+describe('SQLite write-ahead log checkpoints', () => {
+  let dir: string;
+  const opened: Database[] = [];
+
+  const open = async (checkpoint: Parameters<typeof Database.open>[0]['checkpoint']) => {
+    const db = await Database.open({
+      kind: 'sqlite',
+      location: join(dir, 'db.sqlite'),
+      entities: [counterEntity],
+      checkpoint,
+    });
+    opened.push(db);
+    return db;
+  };
+
+  /** Enough rows, each in its own commit, to grow the log past 256 KB. */
+  const write = (db: Database, rows: number) =>
+    Promise.all(
+      Array.from({ length: rows }, (_, i) =>
+        db.transaction((em) => em.save('Counter', { name: `row-${i}-${'x'.repeat(2000)}`, value: i })),
+      ),
+    );
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pw-wal-'));
+  });
+
+  afterEach(async () => {
+    for (const db of opened.splice(0)) await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('checkpoints the log on its own thread once it passes the threshold, and everything stays readable', async () => {
+    const db = await open({ thresholdBytes: 256 * 1024, intervalMs: 20 });
+
+    await write(db, 300);
+    for (let waited = 0; db.checkpointer!.runs.length === 0 && waited < 3000; waited += 20) await pause(20);
+
+    const [run] = db.checkpointer!.runs;
+    expect(run?.walBytes).toBeGreaterThanOrEqual(256 * 1024);
+    expect(run?.checkpointedFrames).toBeGreaterThan(0);
+    expect(run?.checkpointedFrames).toBeLessThanOrEqual(run!.logFrames);
+    expect(await db.read((em) => em.count('Counter'))).toBe(300);
+  });
+
+  it('leaves the log alone below the threshold, and runs no thread when turned off', async () => {
+    const below = await open({ thresholdBytes: 64 * 1024 * 1024, intervalMs: 20 });
+    await write(below, 50);
+    await pause(150);
+    expect(below.checkpointer!.runs).toEqual([]);
+    await below.close();
+
+    const off = await open(false);
+    expect(off.checkpointer).toBeNull();
+    expect(await off.read((em) => em.count('Counter'))).toBe(50);
+  });
+
+  it('runs no checkpoint thread for an in-memory database', async () => {
+    const db = await Database.open({ kind: 'sqlite', location: ':memory:', entities: [counterEntity] });
+    opened.push(db);
+    expect(db.checkpointer).toBeNull();
+  });
+});
