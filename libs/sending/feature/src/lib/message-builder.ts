@@ -38,7 +38,15 @@ export type PreparedResult = { ok: true; message: PreparedMessage } | { ok: fals
 
 /** A message as assembled: its DKIM-Signature fields (empty when unsigned), then the rest. */
 type Assembled =
-  { ok: true; mailFrom: string; signatures: Buffer; unsigned: Buffer } | { ok: false; error: string };
+  | {
+      ok: true;
+      mailFrom: string;
+      signatures: Buffer;
+      unsigned: Buffer;
+      /** Every line break is CRLF, by construction (composeAlternative of quoted-printable parts). */
+      crlfOnly: boolean;
+    }
+  | { ok: false; error: string };
 
 /** The sender's domain, lower case: its DKIM keys, the Feedback-ID and the Message-ID go by it. */
 export const senderDomainOf = (content: DeliveryContent): string =>
@@ -89,7 +97,7 @@ export class MessageBuilder {
   async prepare(content: DeliveryContent, message: OutgoingMessage): Promise<PreparedResult> {
     const assembled = await this.assemble(content, message);
     if (!assembled.ok) return assembled;
-    const smtp = smtpData([assembled.signatures, assembled.unsigned]);
+    const smtp = smtpData([assembled.signatures, assembled.unsigned], { crlfOnly: assembled.crlfOnly });
     return { ok: true, message: { mailFrom: assembled.mailFrom, smtp } };
   }
 
@@ -136,7 +144,10 @@ export class MessageBuilder {
       headers,
     };
     let unsigned: Buffer;
-    if (rendered.content.html !== undefined && !content.attachments?.length) {
+    // composeAlternative writes CRLF only: folded fields, boundaries and quoted-printable parts
+    // (line breaks in field values become spaces; in bodies, CRLF hard breaks or escapes).
+    const crlfOnly = rendered.content.html !== undefined && !content.attachments?.length;
+    if (crlfOnly) {
       // The common shape, text and html alternatives: assembled directly, as MailComposer would.
       unsigned = composeAlternative(fields, [
         qpPart('text/plain', rendered.content.text),
@@ -171,7 +182,7 @@ export class MessageBuilder {
     const keys = this.keyring.keysFor(senderDomain);
     try {
       const signatures = await dkimSignatureFields(unsigned, keys);
-      return { ok: true, mailFrom, signatures, unsigned };
+      return { ok: true, mailFrom, signatures, unsigned, crlfOnly };
     } catch (error) {
       return { ok: false, error: (error as Error).message };
     }

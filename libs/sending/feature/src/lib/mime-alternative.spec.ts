@@ -1,7 +1,11 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { seededRandom } from '@postwave/fixtures/random';
+import { encodeQuotedPrintableBytes } from '@postwave/sending/domain';
 import { composeAlternative, encodeField, type AlternativeHeaders } from './mime-alternative';
+
+const partHead =
+  'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n';
 
 const part = (type: string, body: string) =>
   Buffer.from(
@@ -77,6 +81,25 @@ describe('composeAlternative', () => {
     const fields = { ...base, ...change };
     const mine = composeAlternative(fields, [text, html]);
     expect(mine.toString('latin1')).toBe((await composed(fields, text, html)).toString('latin1'));
+  });
+
+  it('writes CRLF line breaks only, whatever line breaks the fields and the encoded bodies were given', () => {
+    const message = composeAlternative(
+      {
+        from: { name: 'Shop\r\nWeekly\n', address: 'news@shop.example' },
+        to: 'ada@example.com',
+        subject: 'Line\none\rtwo\r\nthree, and a subject long enough to be folded at seventy-six columns',
+        messageId: '<m1@shop.example>',
+        headers: { 'X-Note': 'a\nb', 'List-Unsubscribe': '<mailto:u@shop.example>' },
+      },
+      [
+        encodeQuotedPrintableBytes('bare\rCR, bare\nLF, \r\nCRLF and a line ending in spaces  \n', partHead),
+        encodeQuotedPrintableBytes('<p>\r\r\n\n</p>', partHead),
+      ],
+    ).toString('latin1');
+
+    expect(message).toMatch(/\r\n\r\n/);
+    expect(message.match(/\r(?!\n)|(?<!\r)\n/g)).toBeNull();
   });
 
   it('dates and separates every message on its own without fixed seeds', () => {

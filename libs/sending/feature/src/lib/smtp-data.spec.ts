@@ -78,4 +78,29 @@ describe('SMTP data transparency', () => {
       });
     }
   });
+
+  it('stuffs a message of CRLF line breaks only as the full transparency does, when told it is one', () => {
+    const next = seededRandom(2920);
+    const tokens = ['\r\n', '.', '.', 'A', ' ', '\r\n.'];
+    for (let round = 0; round < 300; round++) {
+      const text = Array.from({ length: 1 + next(40) }, () => tokens[next(tokens.length)]!).join('');
+      const bytes = Buffer.from(text, 'latin1');
+      const chunks: Buffer[] = [];
+      for (let from = 0; from < bytes.length;) {
+        const size = 1 + next(12);
+        chunks.push(bytes.subarray(from, from + size));
+        from += size;
+      }
+      expect({ text, out: smtpData(chunks, { crlfOnly: true }).data.toString('latin1') }).toEqual({
+        text,
+        out: ours(chunks).toString('latin1'),
+      });
+    }
+  });
+
+  it('keeps a CRLF-only chunk without a dot at a line start as it is', () => {
+    const chunk = Buffer.from('Subject: x\r\n\r\nHello\r\nworld.\r\n');
+    const written = smtpData([chunk], { crlfOnly: true });
+    expect(written.data.toString()).toBe('Subject: x\r\n\r\nHello\r\nworld.\r\n.\r\n');
+  });
 });

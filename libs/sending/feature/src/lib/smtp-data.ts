@@ -62,6 +62,26 @@ export function stuffChunk(chunk: Buffer, lastByte: number | false): Buffer {
   return Buffer.concat(parts);
 }
 
+const LF_DOT = Buffer.from('\n.');
+
+/**
+ * `stuffChunk` for a chunk whose line breaks are all CRLF (and the byte before it no lone CR):
+ * only a dot that starts a line changes, and native searches for "\n." find them all (a built
+ * message usually has none) instead of a walk from line break to line break.
+ */
+function stuffDots(chunk: Buffer, lastByte: number | false): Buffer {
+  const parts: Buffer[] = [];
+  if (chunk[0] === DOT && (lastByte === LF || lastByte === false)) parts.push(INSERT_DOT);
+  let from = 0;
+  for (let at = chunk.indexOf(LF_DOT); at !== -1; at = chunk.indexOf(LF_DOT, at + 1)) {
+    parts.push(chunk.subarray(from, at + 1), INSERT_DOT);
+    from = at + 1;
+  }
+  if (parts.length === 0) return chunk;
+  parts.push(chunk.subarray(from));
+  return Buffer.concat(parts);
+}
+
 const END_AFTER_LF = Buffer.from('.\r\n');
 const END_AFTER_CR = Buffer.from('\n.\r\n');
 const END = Buffer.from('\r\n.\r\n');
@@ -76,12 +96,20 @@ export interface SmtpData {
   readonly eightBit: boolean;
 }
 
+export interface SmtpDataOptions {
+  /**
+   * Every line break of the message is CRLF, with no bare CR or LF (as the MTA's own builder writes
+   * multipart/alternative messages): the dots at line starts are the only bytes to stuff.
+   */
+  readonly crlfOnly?: boolean;
+}
+
 /**
  * A whole message as it goes after DATA, given whole or as the pieces it is made of (its DKIM
  * fields and the rest), stuffed and copied once. Built messages are prepared on the build
  * threads, so a session on the event loop only writes them.
  */
-export function smtpData(message: Buffer | readonly Buffer[]): SmtpData {
+export function smtpData(message: Buffer | readonly Buffer[], options: SmtpDataOptions = {}): SmtpData {
   const pieces = Buffer.isBuffer(message) ? [message] : message;
   const out: Buffer[] = [];
   let lastByte: number | false = false;
@@ -89,7 +117,7 @@ export function smtpData(message: Buffer | readonly Buffer[]): SmtpData {
   let eightBit = false;
   for (const piece of pieces) {
     if (piece.length === 0) continue;
-    out.push(stuffChunk(piece, lastByte));
+    out.push(options.crlfOnly && lastByte !== CR ? stuffDots(piece, lastByte) : stuffChunk(piece, lastByte));
     lastByte = piece[piece.length - 1]!;
     size += piece.length;
     eightBit ||= !isAscii(piece);
