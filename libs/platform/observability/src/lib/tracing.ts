@@ -71,10 +71,17 @@ function identityOnly(parent: Context): Span {
   });
 }
 
-/** Runs `fn` inside a span; errors mark the span and propagate. */
-export async function withSpan<T>(name: string, options: SpanOptions, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` inside a span; errors mark the span and propagate. With tracing off it adds no promise
+ * of its own: the MTA runs one per message.
+ */
+export function withSpan<T>(name: string, options: SpanOptions, fn: () => Promise<T>): Promise<T> {
   const parent = options.parent !== undefined ? contextFromTraceparent(options.parent) : context.active();
   if (!recording) return context.with(trace.setSpan(parent, identityOnly(parent)), fn);
+  return recorded(name, options, parent, fn);
+}
+
+async function recorded<T>(name: string, options: SpanOptions, parent: Context, fn: () => Promise<T>) {
   const span = tracer().startSpan(
     name,
     { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: options.links },

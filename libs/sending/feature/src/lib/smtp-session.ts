@@ -46,9 +46,18 @@ export interface NextMessage {
   readonly message: SmtpData;
 }
 
+/**
+ * The replies to commands written at once, in order: all of them, or those that came before the
+ * connection failed, with the failure.
+ */
+interface Replies {
+  readonly replies: readonly Reply[];
+  readonly failure: ConnectionFailure | null;
+}
+
 /** A next message whose MAIL FROM, RCPT TO and DATA went out behind the data of the message before. */
 interface Announced extends NextMessage {
-  readonly replies: Array<Promise<Reply>>;
+  readonly replies: Promise<Replies>;
 }
 
 /**
@@ -173,16 +182,10 @@ export class SmtpSession {
       if (announced || this.extensions.has('PIPELINING')) {
         // RFC 2920: the envelope and DATA in one write (or behind the previous message's data); the
         // replies come back in order.
-        const pending = announced ? announced.replies : this.wire.commands(envelope!);
-        for (const reply of pending) {
-          try {
-            replies.push(await reply);
-          } catch (error) {
-            // A server that refuses with 421 closes before answering the rest: its refusal is the answer.
-            if (replies.some((earlier) => earlier.code >= 400)) break;
-            throw error;
-          }
-        }
+        const pending = await (announced ? announced.replies : this.wire.commands(envelope!));
+        replies.push(...pending.replies);
+        // A server that refuses with 421 closes before answering the rest: its refusal is the answer.
+        if (pending.failure && !replies.some((earlier) => earlier.code >= 400)) throw pending.failure;
       } else {
         for (const command of envelope!) {
           const reply = await this.wire.command(command);
@@ -200,9 +203,9 @@ export class SmtpSession {
       const following = next && this.extensions.has('PIPELINING') ? this.announceable(next()) : null;
       let final: Reply;
       if (following) {
-        const [reply, ...envelopeReplies] = this.wire.writeThen(prepared.data, following.commands);
+        const [reply, envelopeReplies] = this.wire.writeThen(prepared.data, following.commands);
         this.announced = { ...following.next, replies: envelopeReplies };
-        final = await reply!;
+        final = await reply;
       } else {
         final = await this.wire.write(prepared.data);
       }
@@ -300,6 +303,33 @@ interface Waiter {
 }
 
 /**
+ * Waiters for the replies to `count` commands, settling one promise (that never rejects) once all
+ * have come or the connection failed: one promise per group of pipelined commands, not one per
+ * command, on a path every message takes.
+ */
+function collect(count: number, waiters: Waiter[]): Promise<Replies> {
+  return new Promise<Replies>((resolve) => {
+    const replies: Reply[] = [];
+    let settled = false;
+    const waiter: Waiter = {
+      resolve(reply) {
+        replies.push(reply);
+        if (replies.length === count) {
+          settled = true;
+          resolve({ replies, failure: null });
+        }
+      },
+      reject(failure) {
+        if (settled) return;
+        settled = true;
+        resolve({ replies, failure });
+      },
+    };
+    for (let i = 0; i < count; i++) waiters.push(waiter);
+  });
+}
+
+/**
  * The connection itself: writes commands, reads replies in order (a multi-line reply is one reply)
  * and turns every socket-level failure into one ConnectionFailure for everything still waiting.
  */
@@ -362,15 +392,17 @@ class Wire {
   }
 
   command(line: string): Promise<Reply> {
-    return this.commands([line])[0]!;
+    const reply = this.read();
+    if (!this.failure) this.socket.write(`${line}\r\n`);
+    return reply;
   }
 
-  /** Writes the lines at once and returns a promise for each one's reply, in order. */
-  commands(lines: readonly string[]): Array<Promise<Reply>> {
-    const replies = lines.map(() => this.read());
-    // Promises are awaited in order; a failure rejects them all, so none may go unhandled.
-    for (const reply of replies.slice(1)) reply.catch(() => undefined);
-    if (!this.failure) this.socket.write(`${lines.join('\r\n')}\r\n`);
+  /** Writes the lines at once; their replies come in order, in one settlement. */
+  commands(lines: readonly string[]): Promise<Replies> {
+    if (this.failure) return Promise.resolve({ replies: [], failure: this.failure });
+    const replies = collect(lines.length, this.waiters);
+    this.socket.write(`${lines.join('\r\n')}\r\n`);
+    this.drain();
     return replies;
   }
 
@@ -383,19 +415,18 @@ class Wire {
 
   /**
    * Writes prepared message data and the lines after it at once (one writev, no copy), and returns
-   * the reply to the data, then one per line. Nothing may wait on the lines' replies, so a failure
-   * never goes unhandled.
+   * the reply to the data, then the lines' replies (see `commands`).
    */
-  writeThen(data: Buffer, lines: readonly string[]): Array<Promise<Reply>> {
-    const replies = [this.read(), ...lines.map(() => this.read())];
-    for (const reply of replies.slice(1)) reply.catch(() => undefined);
-    if (!this.failure) {
-      this.socket.cork();
-      this.socket.write(data);
-      this.socket.write(`${lines.join('\r\n')}\r\n`);
-      this.socket.uncork();
-    }
-    return replies;
+  writeThen(data: Buffer, lines: readonly string[]): [Promise<Reply>, Promise<Replies>] {
+    const reply = this.read();
+    if (this.failure) return [reply, Promise.resolve({ replies: [], failure: this.failure })];
+    const replies = collect(lines.length, this.waiters);
+    this.socket.cork();
+    this.socket.write(data);
+    this.socket.write(`${lines.join('\r\n')}\r\n`);
+    this.socket.uncork();
+    this.drain();
+    return [reply, replies];
   }
 
   /** STARTTLS accepted: the same connection goes on encrypted, checked per the policy. */

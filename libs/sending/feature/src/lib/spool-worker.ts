@@ -355,7 +355,12 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           for (let ahead = index; ahead < Math.min(rows.length, index + BUILD_AHEAD); ahead++) {
             if (builds[ahead]) continue;
             const building = this.build(rows[ahead]!, content(rows[ahead]!));
-            building.then((result) => (built[ahead] = result)).catch(() => undefined);
+            // Built ahead of its turn: a failed build is seen when its turn comes, or never if the
+            // session ends first, and then it must not count as an unhandled rejection.
+            building.then(
+              (result) => (built[ahead] = result),
+              () => undefined,
+            );
             builds[ahead] = building;
           }
           // Asked once the server said 354: the following message goes out behind this one's data
@@ -489,17 +494,13 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private build(row: SpoolRow, content: DeliveryContent): Promise<PreparedResult> {
-    const building = this.builder.build(content, {
+    return this.builder.build(content, {
       messageId: row.messageId,
       deliveryId: row.deliveryId,
       address: row.address,
       attributes: JSON.parse(row.attributes),
       subjectPrefix: row.subjectPrefix,
     });
-    // Built ahead of its turn: a failed attempt is seen when its turn comes, or never if the
-    // session ends first, and then it must not count as an unhandled rejection.
-    building.catch(() => undefined);
-    return building;
   }
 
   /** Sends and records one message once it is built; true when the connection is gone. */
@@ -577,7 +578,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     };
   }
 
-  private async outcome(row: SpoolRow, result: AttemptResult, path: PathRef | null): Promise<void> {
+  private outcome(row: SpoolRow, result: AttemptResult, path: PathRef | null): Promise<void> {
     const attempt = row.attempts + 1;
     const now = new Date();
     const decision = decideAfterAttempt(result, {
@@ -591,7 +592,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     const signal = pathSignal(result, now.getTime());
     const outcome: Outcome =
       decision.kind === 'sent' ? 'accepted' : decision.kind === 'retry' ? 'deferred' : 'bounced';
-    await this.record(
+    return this.record(
       { ...row, attempts: attempt, lastReply: result.reply },
       decision.facts,
       decision.kind === 'retry' ? decision.at : null,
