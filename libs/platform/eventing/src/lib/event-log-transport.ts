@@ -1,7 +1,7 @@
 import { CustomTransportStrategy, EventPattern, Server } from '@nestjs/microservices';
 import { topicOf, type CommandType, type EventType } from '@postwave/contracts';
 import type { Logger } from '@postwave/platform/observability';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import type { ConsumedEvent, EventLog, EventTx, Subscription } from './event-log.port';
 
 /** What an `@OnEvent` handler receives: the validated event and the transaction it runs in. */
@@ -73,19 +73,22 @@ export class EventLogTransport extends Server implements CustomTransportStrategy
     if (handler === undefined) this.handlers.set(pattern, (handler = this.getHandlerByPattern(pattern)));
     if (!handler) return;
     const context: EventContext = { event, tx };
-    const fields = {
+    const fields = () => ({
       group,
       event_type: event.envelope.type,
       event_id: event.envelope.id,
       subject: event.envelope.subject,
       correlation_id: event.envelope.correlationid,
       position: event.position,
-    };
+    });
     try {
-      await lastValueFrom(this.transformToObservable(await handler(context)), { defaultValue: undefined });
-      this.log.debug(fields, 'event handled');
+      const result = await handler(context);
+      // Our handlers are async methods: an Observable (and RxJS's subscription machinery, once per
+      // event) only for a handler that returns one.
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      if (this.log.isLevelEnabled('debug')) this.log.debug(fields(), 'event handled');
     } catch (error) {
-      this.log.error({ ...fields, err: error }, 'event handler failed; the batch will be retried');
+      this.log.error({ ...fields(), err: error }, 'event handler failed; the batch will be retried');
       throw error;
     }
   }

@@ -611,17 +611,18 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     retryAt: Date | null,
     observation?: Observation,
   ): Promise<void> {
-    this.logger.debug(
-      {
-        message_id: row.messageId,
-        delivery_id: row.deliveryId,
-        correlation_id: row.correlationId,
-        attempt: row.attempts,
-        outcome: facts.map((fact) => fact.type),
-        reply: row.lastReply,
-      },
-      'delivery attempt recorded',
-    );
+    if (this.logger.isLevelEnabled('debug'))
+      this.logger.debug(
+        {
+          message_id: row.messageId,
+          delivery_id: row.deliveryId,
+          correlation_id: row.correlationId,
+          attempt: row.attempts,
+          outcome: facts.map((fact) => fact.type),
+          reply: row.lastReply,
+        },
+        'delivery attempt recorded',
+      );
     // Envelopes are made now, inside the attempt's span, so they carry its trace context.
     const envelopes = this.envelopes.wrap(facts, {
       correlationId: row.correlationId,
