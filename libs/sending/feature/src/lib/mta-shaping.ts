@@ -129,6 +129,13 @@ export class MtaShaping {
     this.usedToday.set(key, (this.usedToday.get(key) ?? 0) + 1);
   }
 
+  /** Takes back an attempt counted as it was announced to the server and then never sent. */
+  uncountAttempt(match: SiteMatch, ip: string, at = Date.now()): void {
+    const key = `${dayOf(at)}|${match.site}|${ip}`;
+    const used = this.usedToday.get(key) ?? 0;
+    if (used > 0) this.usedToday.set(key, used - 1);
+  }
+
   /** Re-reads the rules file when it changed; a bad file is logged and the running rules stay. */
   reloadRules(now = Date.now()): void {
     if (!this.rulesFile || now - this.rulesCheckedAt < RULES_CHECK_MS || !existsSync(this.rulesFile)) return;

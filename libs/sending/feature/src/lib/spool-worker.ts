@@ -77,7 +77,13 @@ interface PendingRecord {
 
 /** Whether a message may go now, and after which pacing wait; or what happens to it and the rest of its chunk. */
 type Admission =
-  | { readonly kind: 'send'; readonly wait: number }
+  | {
+      readonly kind: 'send';
+      /** When its pacing slot comes. */
+      readonly notBefore: number;
+      /** Already counted against the warm-up cap (it was announced to the server). */
+      readonly counted: boolean;
+    }
   | { readonly kind: 'paused' }
   | { readonly kind: 'stopped' }
   | { readonly kind: 'postponed'; readonly until: Date };
@@ -346,12 +352,25 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       const content = (row: SpoolRow) => contents.get(row.deliveryId)!;
       try {
         for (const [index, row] of rows.entries()) {
-          const admission = admitted[index] ?? this.admit(path, await this.control(row.deliveryId));
-          if (admission.kind === 'paused') return this.store.release(ids.slice(index));
-          if (admission.kind === 'stopped') return this.cancelClaimed(rows.slice(index));
-          if (admission.kind === 'postponed') return this.store.postpone(ids.slice(index), admission.until);
-          if (admission.wait > 0) await new Promise((resolve) => setTimeout(resolve, admission.wait));
-          this.shaping.countAttempt(path.match, path.sourceIp);
+          const control = await this.control(row.deliveryId);
+          const early = admitted[index];
+          // Admitted early, it is looked at again: the reply before it may have suspended the path
+          // (or another session's), and the delivery may have been paused or stopped since.
+          const admission =
+            early?.kind === 'send'
+              ? this.readmit(path, control, early)
+              : (early ?? this.admit(path, control));
+          if (admission.kind !== 'send') {
+            // Not sent after all: an announced message is dropped with the connection (see close).
+            if (early?.kind === 'send' && early.counted)
+              this.shaping.uncountAttempt(path.match, path.sourceIp);
+            if (admission.kind === 'paused') return this.store.release(ids.slice(index));
+            if (admission.kind === 'stopped') return this.cancelClaimed(rows.slice(index));
+            return this.store.postpone(ids.slice(index), admission.until);
+          }
+          const wait = admission.notBefore - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          if (!admission.counted) this.shaping.countAttempt(path.match, path.sourceIp);
           for (let ahead = index; ahead < Math.min(rows.length, index + BUILD_AHEAD); ahead++) {
             if (builds[ahead]) continue;
             const building = this.build(rows[ahead]!, content(rows[ahead]!));
@@ -372,8 +391,13 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
             const control = this.controlNow(following.deliveryId);
             if (control === STALE) return null;
             const early = this.admit(path, control);
-            admitted[index + 1] = early;
-            if (early.kind !== 'send' || early.wait > 0) return null;
+            if (early.kind !== 'send' || early.notBefore > Date.now()) {
+              admitted[index + 1] = early;
+              return null;
+            }
+            // Counted now, as it goes out: parallel sessions must not all pass the warm-up cap.
+            this.shaping.countAttempt(path.match, path.sourceIp);
+            admitted[index + 1] = { ...early, counted: true };
             return {
               mailFrom: ready.message.mailFrom,
               recipient: following.address,
@@ -381,7 +405,12 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
             };
           };
           const ended = await this.deliverOne(session, path, row, builds[index]!, commits, next);
-          if (ended || session.dead) return this.store.release(ids.slice(index + 1));
+          if (ended || session.dead) {
+            const following = admitted[index + 1];
+            if (following?.kind === 'send' && following.counted)
+              this.shaping.uncountAttempt(path.match, path.sourceIp);
+            return this.store.release(ids.slice(index + 1));
+          }
         }
       } finally {
         session.close();
@@ -408,7 +437,25 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     if (!this.shaping.underCap(path.match, path.sourceIp)) return { kind: 'postponed', until: new Date() };
     const wait = this.shaping.slot(path.match, path.sourceIp);
     if (wait > MAX_PACE_WAIT_MS) return { kind: 'postponed', until: new Date(Date.now() + wait) };
-    return { kind: 'send', wait };
+    return { kind: 'send', notBefore: Date.now() + wait, counted: false };
+  }
+
+  /**
+   * A message admitted early, looked at again at its turn: its pacing slot stands, but a pause, a
+   * stop, a suspension of the path or (when not yet counted) a reached warm-up cap still hold it.
+   */
+  private readmit(
+    path: PathRef,
+    control: string | undefined,
+    early: Admission & { kind: 'send' },
+  ): Admission {
+    if (control === 'paused') return { kind: 'paused' };
+    if (control === 'stopped') return { kind: 'stopped' };
+    const until = this.shaping.suspendedUntil(path.match, path.sourceIp);
+    if (until) return { kind: 'postponed', until: new Date(until) };
+    if (!early.counted && !this.shaping.underCap(path.match, path.sourceIp))
+      return { kind: 'postponed', until: new Date() };
+    return early;
   }
 
   /** The delivery's control state as last read, or STALE when it is due to be read again. */
