@@ -8,3 +8,4 @@ export * from './lib/throttle-replies';
 export * from './lib/source-ips';
 export * from './lib/quoted-printable';
 export * from './lib/path-history';
+export * from './lib/admission';

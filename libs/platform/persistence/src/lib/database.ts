@@ -20,8 +20,9 @@ export interface DatabaseOptions {
   readonly checkpoint?: false | { readonly thresholdBytes?: number; readonly intervalMs?: number };
 }
 
-/** SQLite pages are 4 KiB: the log is checkpointed in the background at 64 MB. */
+/** The log is checkpointed at 64 MB (16,384 pages of SQLite's default 4 KiB). */
 const CHECKPOINT_BYTES = 64 * 1024 * 1024;
+const CHECKPOINT_PAGES = CHECKPOINT_BYTES / 4096;
 
 /**
  * One database handle per process. SQLite (better-sqlite3) has a single connection, so
@@ -31,12 +32,11 @@ const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** The SQLite log's background checkpoints, when they run. */
-  checkpointer: SqliteCheckpointer | null = null;
-
   private constructor(
     readonly kind: DatabaseKind,
     readonly dataSource: DataSource,
+    /** The SQLite log's background checkpoints, when they run. */
+    readonly checkpointer: SqliteCheckpointer | null,
   ) {}
 
   static async open(options: DatabaseOptions): Promise<Database> {
@@ -59,8 +59,8 @@ export class Database {
               // sent. The WAL file is truncated back to that size after each checkpoint.
               // With the background checkpointer the commit's own checkpoint is only a safety net, at
               // twice the size.
-              db.pragma(`wal_autocheckpoint = ${background ? 32768 : 16384}`);
-              db.pragma('journal_size_limit = 67108864');
+              db.pragma(`wal_autocheckpoint = ${background ? 2 * CHECKPOINT_PAGES : CHECKPOINT_PAGES}`);
+              db.pragma(`journal_size_limit = ${CHECKPOINT_BYTES}`);
             },
           })
         : new DataSource({
@@ -71,19 +71,19 @@ export class Database {
             extra: { max: options.poolSize ?? 10 },
           });
     await dataSource.initialize();
-    const database = new Database(options.kind, dataSource);
-    if (background) {
-      const settings = options.checkpoint || {};
-      database.checkpointer = SqliteCheckpointer.start(
-        {
-          file: options.location,
-          thresholdBytes: settings.thresholdBytes ?? CHECKPOINT_BYTES,
-          intervalMs: settings.intervalMs ?? 250,
-        },
-        (message) =>
-          process.emitWarning(`SQLite background checkpoint failed: ${message}`, 'PostwaveWarning'),
-      );
-    }
+    const settings = options.checkpoint || {};
+    const checkpointer = background
+      ? SqliteCheckpointer.start(
+          {
+            file: options.location,
+            thresholdBytes: settings.thresholdBytes ?? CHECKPOINT_BYTES,
+            intervalMs: settings.intervalMs ?? 250,
+          },
+          (message) =>
+            process.emitWarning(`SQLite background checkpoint failed: ${message}`, 'PostwaveWarning'),
+        )
+      : null;
+    const database = new Database(options.kind, dataSource, checkpointer);
     if (options.kind === 'postgres') await database.synchronizePostgres();
     return database;
   }

@@ -150,7 +150,7 @@ export class MessageBuilder {
     if (crlfOnly) {
       // The common shape, text and html alternatives: assembled directly, as MailComposer would.
       unsigned = composeAlternative(fields, [
-        qpPart('text/plain', rendered.content.text),
+        textPart(rendered.content.text),
         htmlPart(rendered.content, compiled.encoded),
       ]);
     } else {
@@ -160,7 +160,7 @@ export class MessageBuilder {
         // assembles the alternative; a lone text part is the message's root, so it keeps its headers.
         ...(rendered.content.html !== undefined
           ? {
-              text: { raw: qpPart('text/plain', rendered.content.text) },
+              text: { raw: textPart(rendered.content.text) },
               html: { raw: htmlPart(rendered.content, compiled.encoded) },
             }
           : { text: rendered.content.text }),
@@ -211,9 +211,11 @@ export class MessageBuilder {
 /** A body part's header lines, its body encoded quoted-printable (7-bit). */
 const partHead = (contentType: string) =>
   `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+const TEXT_HEAD = partHead('text/plain');
+const HTML_HEAD = partHead('text/html');
 
-/** One body part with its headers, encoded quoted-printable (7-bit). */
-const qpPart = (contentType: string, body: string) => encodeQuotedPrintableBytes(body, partHead(contentType));
+/** The text part with its headers, encoded quoted-printable (7-bit). */
+const textPart = (body: string) => encodeQuotedPrintableBytes(body, TEXT_HEAD);
 
 /**
  * The html part: from the renderer's pieces when it gave them, so the template's own text is
@@ -222,6 +224,6 @@ const qpPart = (contentType: string, body: string) => encodeQuotedPrintableBytes
 function htmlPart(rendered: RenderedContent, encoded: QuotedPrintablePieces): Buffer {
   const { htmlPieces } = rendered;
   return htmlPieces
-    ? encodeQuotedPrintablePieces(htmlPieces.pieces, htmlPieces.fixed, encoded, partHead('text/html'))
-    : qpPart('text/html', rendered.html ?? '');
+    ? encodeQuotedPrintablePieces(htmlPieces.pieces, htmlPieces.fixed, encoded, HTML_HEAD)
+    : encodeQuotedPrintableBytes(rendered.html ?? '', HTML_HEAD);
 }

@@ -66,18 +66,24 @@ async function rawServer(onConnection: (socket: Socket) => void) {
 
 /**
  * A hand-written MX that records every command line of every connection (the bytes as sent, before
- * any server-side decoding) and answers by verb; `replies` overrides an answer ("END" is the one
- * after the message data).
+ * any server-side decoding), every byte it read and whether the connection closed, and answers by
+ * verb; `replies` overrides an answer ("END" is the one after the message data).
  */
 async function scriptedServer(replies: Partial<Record<string, string>> = {}) {
   const connections: string[][] = [];
+  const received: string[] = [];
+  const closed: boolean[] = [];
   const server = await rawServer((socket) => {
     const commands: string[] = [];
-    connections.push(commands);
+    const index = connections.push(commands) - 1;
+    received[index] = '';
+    closed[index] = false;
     let buffer = '';
     let inData = false;
     socket.write('220 mx.script.test ESMTP\r\n');
+    socket.on('close', () => (closed[index] = true));
     socket.on('data', (chunk: Buffer) => {
+      received[index] += chunk.toString('latin1');
       buffer += chunk.toString('latin1');
       for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
         const line = Buffer.from(buffer.slice(0, eol), 'latin1').toString('utf8');
@@ -98,7 +104,7 @@ async function scriptedServer(replies: Partial<Record<string, string>> = {}) {
       }
     });
   });
-  return { port: server.port, connections };
+  return { port: server.port, connections, received, closed };
 }
 
 interface SmtpServerLog {
@@ -668,36 +674,7 @@ describe('SmtpSession', () => {
     });
 
     it('drops the connection instead of sending QUIT when it closes with a message announced', async () => {
-      // An MX offering PIPELINING that keeps every byte it reads.
-      let received = '';
-      let closed = false;
-      const mx = await rawServer((socket) => {
-        let buffer = '';
-        let inData = false;
-        socket.write('220 mx.raw.test ESMTP\r\n');
-        socket.on('close', () => (closed = true));
-        socket.on('data', (chunk: Buffer) => {
-          received += chunk.toString('latin1');
-          buffer += chunk.toString('latin1');
-          for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
-            const line = buffer.slice(0, eol);
-            buffer = buffer.slice(eol + 2);
-            if (inData) {
-              if (line === '.') {
-                inData = false;
-                socket.write('250 2.0.0 Ok: queued\r\n');
-              }
-              continue;
-            }
-            const verb = line.split(/[ :]/)[0]!.toUpperCase();
-            if (verb === 'EHLO') socket.write('250-mx.raw.test\r\n250 PIPELINING\r\n');
-            else if (verb === 'DATA') {
-              inData = true;
-              socket.write('354 Go ahead\r\n');
-            } else socket.write('250 2.0.0 Ok\r\n');
-          }
-        });
-      });
+      const mx = await scriptedServer({ EHLO: '250-mx.script.test\r\n250 PIPELINING\r\n' });
       const session = await open(mx.port);
 
       const first = await session.send(
@@ -710,7 +687,8 @@ describe('SmtpSession', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
 
       expect(first.kind).toBe('accepted');
-      expect(closed).toBe(true);
+      const [received = ''] = mx.received;
+      expect(mx.closed[0]).toBe(true);
       // Nothing after the announced DATA: QUIT would have been read as that message's data.
       expect(received.slice(received.lastIndexOf('\r\nDATA\r\n'))).toBe('\r\nDATA\r\n');
       expect(received).toContain('RCPT TO:<bob@example.net>');

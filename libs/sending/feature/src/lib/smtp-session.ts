@@ -392,9 +392,7 @@ class Wire {
   }
 
   command(line: string): Promise<Reply> {
-    const reply = this.read();
-    if (!this.failure) this.socket.write(`${line}\r\n`);
-    return reply;
+    return this.write(`${line}\r\n`);
   }
 
   /** Writes the lines at once; their replies come in order, in one settlement. */
@@ -406,8 +404,8 @@ class Wire {
     return replies;
   }
 
-  /** Writes prepared message data and returns the reply to it. */
-  write(data: Buffer): Promise<Reply> {
+  /** Writes prepared message data (or a command line) and returns the reply to it. */
+  write(data: Buffer | string): Promise<Reply> {
     const reply = this.read();
     if (!this.failure) this.socket.write(data);
     return reply;
@@ -418,15 +416,12 @@ class Wire {
    * the reply to the data, then the lines' replies (see `commands`).
    */
   writeThen(data: Buffer, lines: readonly string[]): [Promise<Reply>, Promise<Replies>] {
-    const reply = this.read();
-    if (this.failure) return [reply, Promise.resolve({ replies: [], failure: this.failure })];
-    const replies = collect(lines.length, this.waiters);
     this.socket.cork();
-    this.socket.write(data);
-    this.socket.write(`${lines.join('\r\n')}\r\n`);
-    this.socket.uncork();
-    this.drain();
-    return [reply, replies];
+    try {
+      return [this.write(data), this.commands(lines)];
+    } finally {
+      this.socket.uncork();
+    }
   }
 
   /** STARTTLS accepted: the same connection goes on encrypted, checked per the policy. */

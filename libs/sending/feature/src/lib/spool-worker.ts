@@ -18,12 +18,16 @@ import {
 } from '@postwave/platform/observability';
 import type { Database } from '@postwave/platform/persistence';
 import {
+  admit,
+  readmit,
   tlsPolicyFor,
   decideAfterAttempt,
   messageCanceled,
   pathSignal,
   expiredInQueue,
   throttleCause,
+  type Admission,
+  type PathGate,
   type AttemptResult,
   type Endpoint,
   type Outcome,
@@ -41,8 +45,6 @@ import { SpoolStore } from './spool-store';
 
 const IDLE_MS = 100;
 const CONTENT_WAIT_MS = 1000;
-/** Longer waits for a pacing slot hand the rest of a chunk back to the queue instead of holding a connection. */
-const MAX_PACE_WAIT_MS = 2000;
 /** How stale the view of paused and stopped deliveries may be. */
 const CONTROL_REFRESH_MS = 250;
 
@@ -74,19 +76,6 @@ interface PendingRecord {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
-
-/** Whether a message may go now, and after which pacing wait; or what happens to it and the rest of its chunk. */
-type Admission =
-  | {
-      readonly kind: 'send';
-      /** When its pacing slot comes. */
-      readonly notBefore: number;
-      /** Already counted against the warm-up cap (it was announced to the server). */
-      readonly counted: boolean;
-    }
-  | { readonly kind: 'paused' }
-  | { readonly kind: 'stopped' }
-  | { readonly kind: 'postponed'; readonly until: Date };
 
 /** A control state due to be read again. */
 const STALE = Symbol('stale');
@@ -349,6 +338,16 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       // early, as the message before it went out (see `next` below).
       const built: Array<PreparedResult | undefined> = [];
       const admitted: Array<Admission | undefined> = [];
+      const gate: PathGate = {
+        suspendedUntil: () => this.shaping.suspendedUntil(path.match, path.sourceIp),
+        underCap: () => this.shaping.underCap(path.match, path.sourceIp),
+        slot: () => this.shaping.slot(path.match, path.sourceIp),
+      };
+      // An attempt counted as it was announced, then never sent, is taken back.
+      const uncount = (admission: Admission | undefined) => {
+        if (admission?.kind === 'send' && admission.counted)
+          this.shaping.uncountAttempt(path.match, path.sourceIp);
+      };
       const content = (row: SpoolRow) => contents.get(row.deliveryId)!;
       try {
         for (const [index, row] of rows.entries()) {
@@ -357,13 +356,10 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           // Admitted early, it is looked at again: the reply before it may have suspended the path
           // (or another session's), and the delivery may have been paused or stopped since.
           const admission =
-            early?.kind === 'send'
-              ? this.readmit(path, control, early)
-              : (early ?? this.admit(path, control));
+            early?.kind === 'send' ? readmit(control, gate, early) : (early ?? admit(control, gate));
           if (admission.kind !== 'send') {
             // Not sent after all: an announced message is dropped with the connection (see close).
-            if (early?.kind === 'send' && early.counted)
-              this.shaping.uncountAttempt(path.match, path.sourceIp);
+            uncount(early);
             if (admission.kind === 'paused') return this.store.release(ids.slice(index));
             if (admission.kind === 'stopped') return this.cancelClaimed(rows.slice(index));
             return this.store.postpone(ids.slice(index), admission.until);
@@ -390,7 +386,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
             if (!following || !ready?.ok) return null;
             const control = this.controlNow(following.deliveryId);
             if (control === STALE) return null;
-            const early = this.admit(path, control);
+            const early = admit(control, gate);
             if (early.kind !== 'send' || early.notBefore > Date.now()) {
               admitted[index + 1] = early;
               return null;
@@ -406,9 +402,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
           };
           const ended = await this.deliverOne(session, path, row, builds[index]!, commits, next);
           if (ended || session.dead) {
-            const following = admitted[index + 1];
-            if (following?.kind === 'send' && following.counted)
-              this.shaping.uncountAttempt(path.match, path.sourceIp);
+            uncount(admitted[index + 1]);
             return this.store.release(ids.slice(index + 1));
           }
         }
@@ -424,48 +418,17 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /**
-   * Whether the path lets a message go now: a paused or stopped delivery, a suspended path, a
-   * reached warm-up cap or a long pacing wait keep it (and the rest of its chunk) from this session.
-   */
-  private admit(path: PathRef, control: string | undefined): Admission {
-    if (control === 'paused') return { kind: 'paused' };
-    if (control === 'stopped') return { kind: 'stopped' };
-    const until = this.shaping.suspendedUntil(path.match, path.sourceIp);
-    if (until) return { kind: 'postponed', until: new Date(until) };
-    // A warm-up cap reached mid-chunk: the rest goes back to the queue to overflow to another address.
-    if (!this.shaping.underCap(path.match, path.sourceIp)) return { kind: 'postponed', until: new Date() };
-    const wait = this.shaping.slot(path.match, path.sourceIp);
-    if (wait > MAX_PACE_WAIT_MS) return { kind: 'postponed', until: new Date(Date.now() + wait) };
-    return { kind: 'send', notBefore: Date.now() + wait, counted: false };
-  }
-
-  /**
-   * A message admitted early, looked at again at its turn: its pacing slot stands, but a pause, a
-   * stop, a suspension of the path or (when not yet counted) a reached warm-up cap still hold it.
-   */
-  private readmit(
-    path: PathRef,
-    control: string | undefined,
-    early: Admission & { kind: 'send' },
-  ): Admission {
-    if (control === 'paused') return { kind: 'paused' };
-    if (control === 'stopped') return { kind: 'stopped' };
-    const until = this.shaping.suspendedUntil(path.match, path.sourceIp);
-    if (until) return { kind: 'postponed', until: new Date(until) };
-    if (!early.counted && !this.shaping.underCap(path.match, path.sourceIp))
-      return { kind: 'postponed', until: new Date() };
-    return early;
-  }
-
   /** The delivery's control state as last read, or STALE when it is due to be read again. */
   private controlNow(deliveryId: string): string | undefined | typeof STALE {
-    if (Date.now() - this.controlsReadAt > CONTROL_REFRESH_MS) return STALE;
-    return this.controls.get(deliveryId);
+    return this.controlsStale() ? STALE : this.controls.get(deliveryId);
+  }
+
+  private controlsStale(): boolean {
+    return Date.now() - this.controlsReadAt > CONTROL_REFRESH_MS;
   }
 
   private async control(deliveryId: string): Promise<string | undefined> {
-    if (Date.now() - this.controlsReadAt > CONTROL_REFRESH_MS) {
+    if (this.controlsStale()) {
       const rows = await this.db.read((em) =>
         em.find<{ deliveryId: string; state: string }>('DeliveryControlEntry'),
       );
