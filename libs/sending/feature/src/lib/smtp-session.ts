@@ -204,7 +204,8 @@ export class SmtpSession {
       let final: Reply;
       if (following) {
         const [reply, envelopeReplies] = this.wire.writeThen(prepared.data, following.commands);
-        this.announced = { ...following.next, replies: envelopeReplies };
+        const { mailFrom, recipient, message } = following.next;
+        this.announced = { mailFrom, recipient, message, replies: envelopeReplies };
         final = await reply;
       } else {
         final = await this.wire.write(prepared.data);
