@@ -49,11 +49,20 @@ export const BounceRuleSchema = z
     description: z.string().optional(),
     match: RuleMatchSchema,
     type: RuleType,
+    /**
+     * With `ByClass`: the type of a reply that carries no code and no "permanent" prose (DSN or NDR
+     * text such as "X-Postfix; unknown user"). Soft when absent: an unclassed reply is retried.
+     */
+    typeWithoutCode: z.enum(['Hard', 'Soft']).optional(),
     reason: FailureReason,
     /** Real replies that motivated the rule; CI checks each is qualified by this very rule. */
     examples: z.array(z.string().min(1)).min(1, 'needs at least one real reply'),
   })
-  .strict();
+  .strict()
+  .refine((rule) => rule.typeWithoutCode === undefined || rule.type === 'ByClass', {
+    path: ['typeWithoutCode'],
+    message: "only applies to type 'ByClass'",
+  });
 
 /** A rule as written in the data files (JSON-compatible). */
 export type BounceRuleData = z.input<typeof BounceRuleSchema>;

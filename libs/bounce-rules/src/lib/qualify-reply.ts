@@ -14,10 +14,19 @@ export type Qualification = {
 /** Rule id reported when a custom rule set has no catch-all and nothing matched. */
 export const UNMATCHED_RULE_ID = 'unmatched';
 
-/** `ByClass`: 5xx is permanent (Hard); 4xx, or no code at all, is retried (Soft) rather than quarantined. */
-export function resolveType(type: RuleType, reply: SmtpReply): FailureType {
+/**
+ * `ByClass`: 5xx is permanent (Hard), 4xx is retried (Soft); a reply with no class at all takes the
+ * rule's `typeWithoutCode`, Soft unless the rule says its wording is permanent by nature.
+ */
+export function resolveType(
+  type: RuleType,
+  reply: SmtpReply,
+  typeWithoutCode?: 'Hard' | 'Soft',
+): FailureType {
   if (type !== 'ByClass') return type;
-  return replyClass(reply) === 5 ? 'Hard' : 'Soft';
+  const replyCls = replyClass(reply);
+  if (replyCls === null) return typeWithoutCode ?? 'Soft';
+  return replyCls === 5 ? 'Hard' : 'Soft';
 }
 
 export function qualification(type: FailureType, reason: FailureReason, rule: string): Qualification {
@@ -35,5 +44,5 @@ export function qualifyReply(
   const parsed = typeof reply === 'string' ? parseSmtpReply(reply) : reply;
   const rule = rules.rules.find((r) => r.test(parsed));
   if (!rule) return qualification('NotDefined', 'NotDefined', UNMATCHED_RULE_ID);
-  return qualification(resolveType(rule.type, parsed), rule.reason, rule.id);
+  return qualification(resolveType(rule.type, parsed, rule.typeWithoutCode), rule.reason, rule.id);
 }

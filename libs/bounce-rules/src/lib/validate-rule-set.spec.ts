@@ -32,6 +32,20 @@ describe('validateRuleSet', () => {
     });
   });
 
+  it('types a reply without any code by typeWithoutCode, and a coded one by its class', () => {
+    const set = validateRuleSet([rule({ typeWithoutCode: 'Hard' })]);
+    expect(qualifyReply('X-Postfix; user unknown', set).type).toBe('Hard');
+    expect(qualifyReply('450 4.1.1 User unknown', set).type).toBe('Soft');
+    expect(qualifyReply('X-Postfix; user unknown', validateRuleSet([rule()])).type).toBe('Soft');
+  });
+
+  it('refuses typeWithoutCode on a rule whose type is fixed, naming the field', () => {
+    expect(issuesOf([rule({ type: 'Soft', typeWithoutCode: 'Hard' })])).toEqual([
+      'test.rule typeWithoutCode',
+    ]);
+    expect(issuesOf([rule({ typeWithoutCode: 'Ignored' as never })])).toEqual(['test.rule typeWithoutCode']);
+  });
+
   it('reports no rule when a set without catch-all matches nothing', () => {
     expect(qualifyReply('421 busy', validateRuleSet([rule()]))).toMatchObject({
       type: 'NotDefined',

@@ -28,6 +28,8 @@ export const MAILBOX_STATE_RULES: BounceRuleData[] = [
         'too many messages (in|on) (the |this )?(mailbox|server)',
         String.raw`quota d[ée]pass[ée]`,
         'speicherplatz',
+        // Postfix local(8) at mailbox_size_limit.
+        String.raw`cannot update mailbox .{0,200}file too large`,
       ],
       exceptText: [
         String.raw`send(ing)? (quota|limit)`,

@@ -46,6 +46,17 @@ export const PROVIDER_RULES: BounceRuleData[] = [
     examples: ['550 Mailbox unavailable or access denied'],
   },
   {
+    id: 'provider.postfix.postscreen',
+    description:
+      'Postfix postscreen turns away a client that failed its DNSBL or protocol tests with "Service ' +
+      'currently unavailable" under 5.3.2: a refusal of our IP, not a receiver that is down (its 450 is ' +
+      'a deferral while tests run).',
+    match: { codes: ['5xx'], enhanced: ['*.3.2'], text: 'service currently unavailable' },
+    type: 'ByClass',
+    reason: 'Refused',
+    examples: ['550 5.3.2 Service currently unavailable'],
+  },
+  {
     id: 'provider.microsoft.network-block-list',
     description: 'Outlook.com / Office 365 IP reputation blocks (S3150, SC-/OU-/DY- codes).',
     match: {

@@ -6,10 +6,63 @@ import type { BounceRuleData } from '../bounce-rule.schema';
  * quarantines the recipient, and before the enhanced-code rules because servers often send a user
  * unknown under 5.7.1 or 5.5.0 (Outlook.com "5.5.0 mailbox unavailable").
  */
+/**
+ * DNS answers quoted by a relay or our own resolver. They run before the refusal rules, whose
+ * wording ("malformed") they share, and after the sender rules ("domain of sender address does not
+ * resolve" is about our return path).
+ */
+export const DNS_RULES: BounceRuleData[] = [
+  {
+    id: 'text.domain-lookup-deferred',
+    description:
+      'A resolver said "not found, try again" (Postfix "Host or domain name not found ... try again"): ' +
+      'the domain may well exist, so Invalid domain, retried.',
+    match: {
+      text: [
+        String.raw`(host or domain name|domain) not found.{0,200}(try again|malformed|unexpected|server failure|timed? ?out)`,
+      ],
+    },
+    type: 'Soft',
+    reason: 'InvalidDomain',
+    examples: [
+      'Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again',
+      'Host or domain name not found. Name service error for name=example.org type=MX: Malformed or unexpected name server reply',
+    ],
+  },
+  {
+    id: 'text.dns-failure',
+    description:
+      'The DNS lookup itself failed (SERVFAIL, timeout, no answer): a DNS failure in the delivery ' +
+      'chain, Unreachable, typed by class.',
+    match: {
+      text: [
+        String.raw`\bservfail\b`,
+        String.raw`server ?failure`,
+        'host (name )?lookup (did not complete|failure|failed|timed out)',
+        String.raw`\bdns (query|lookup|resolution|resolving|resolver) (failed|failure|error|timed? ?out)`,
+        String.raw`\bdns (soft|temporary|transient) (error|failure)`,
+        String.raw`temporary (dns|name server|resolver) (error|failure|problem)`,
+      ],
+      // A failed query that did come back with an answer: the domain does not exist.
+      exceptText: ['nonexistent', 'non-existent', 'does not exist', 'nxdomain', 'no such domain'],
+    },
+    type: 'ByClass',
+    reason: 'Unreachable',
+    examples: [
+      "DNS Error: DNS type 'mx' lookup of example.org responded with code SERVFAIL",
+      'R=dnslookup defer (-1): host lookup did not complete',
+      'Deferred: Name server: example.net.: host name lookup failure',
+      '451 4.4.0 DNS resolving error',
+    ],
+  },
+];
+
 export const RECIPIENT_RULES: BounceRuleData[] = [
   {
     id: 'text.domain-unknown',
-    description: 'Recipient domain does not resolve or accepts no mail (null MX, RFC 7505).',
+    description:
+      'Recipient domain does not resolve or accepts no mail (null MX, RFC 7505); without a code (our own ' +
+      'resolver, a DSN) it is as permanent as NXDOMAIN.',
     match: {
       text: [
         String.raw`domain( name)?( \S+)? (not found|does not exist|doesn't exist|is unknown|unknown|is not valid|not valid|is invalid|no longer exists)`,
@@ -17,7 +70,10 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'no such domain',
         'host (or domain name )?(not found|unknown)',
         'unknown host',
-        'unrout(e)?able (address|domain)',
+        'unrout(e)?able domain',
+        'no data record',
+        '(point|points|pointing) to non-?existent hosts?',
+        'domain lookup failed',
         'null mx',
         String.raw`\bno (valid )?mx(s|es| records?)?\b`,
         'mx (record )?(lookup )?(failed|not found)',
@@ -30,11 +86,14 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'InvalidDomain',
     examples: [
       '450 4.1.2 <jdoe@example.invalid>: Recipient address rejected: Domain not found',
       '556 5.1.10 Recipient address has null MX',
-      '550 Unrouteable address',
+      'Domain example.net has a null MX (RFC 7505)',
+      "DNS Error: DNS type 'mx' lookup of example-shop.biz responded with code NXDOMAIN Domain name not found: example-shop.biz",
+      'all relevant MX records point to non-existent hosts',
       "Sorry, I couldn't find any host named example.invalid. (#5.1.2)",
       '550 5.4.310 DNS domain example.invalid does not exist [Message=InfoDomainNonexistent] [LastAttemptedServerName=example.invalid]',
       '554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain',
@@ -79,7 +138,8 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'address syntax',
         'i cannot deliver mail for',
         "(wasn't|was not) found at",
-        "address (couldn't|could not|cannot|can't) be found",
+        "address (you entered )?(couldn't|could not|cannot|can't) be found",
+        String.raw`unrout(e)?able address`,
         'utilisateur inconnu',
         'destinataire (invalide|inconnu)',
         'benutzer (unbekannt|existiert nicht)',
@@ -92,6 +152,8 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
       exceptText: [String.raw`\bheader\b`, '(sender|from) address'],
     },
     type: 'ByClass',
+    // An NDR or DSN that says so in prose ("X-Postfix; unknown user") reports a final verdict.
+    typeWithoutCode: 'Hard',
     reason: 'UserUnknown',
     examples: [
       '550 5.1.1 <jdoe@example.com>: Recipient address rejected: User unknown in virtual mailbox table',
@@ -110,6 +172,8 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
       '550 5.1.6 recipient no longer on server: jdoe@icloud.com',
       '550 5.1.1 unknown or illegal alias: jdoe@icloud.com',
       '550 Benutzer unbekannt',
+      'SMTP error from remote mail server after RCPT TO:<jdoe@example.net>: 550 Unrouteable address',
+      "The e-mail address you entered couldn't be found. Please check the recipient's e-mail address and try to resend the message.",
     ],
   },
   {

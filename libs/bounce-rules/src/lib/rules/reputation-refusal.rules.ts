@@ -2,7 +2,7 @@ import type { BounceRuleData } from '../bounce-rule.schema';
 
 /**
  * The receiver refuses our IP, domain or content (blocklists, reputation, spam, policy, missing
- * rDNS/TLS). Typed by the reply class like every Campaign "Refused". They run before the mailbox
+ * rDNS). Typed by the reply class like every Campaign "Refused". They run before the mailbox
  * wording so that "550 5.2.1 Mailbox unavailable. Your IP address is blacklisted" is read as the
  * blocklist hit it is.
  */
@@ -76,6 +76,8 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         'surbl',
         String.raw`\bdbl\b`,
         'bare ?line ?feed',
+        // NetEase (163.com, 126.com): DT:SPM is its spam verdict.
+        String.raw`\bDT:SPM\b`,
       ],
     },
     type: 'ByClass',
@@ -96,7 +98,7 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
   {
     id: 'text.sender-infrastructure',
     description:
-      'HELO, reverse DNS, TLS or IPv6 requirements of the receiver that our infrastructure does not meet.',
+      'HELO, reverse DNS or IPv6 requirements of the receiver that our infrastructure does not meet.',
     match: {
       text: [
         // Gmail tags a DoS deferral "(EHLO)"; only a refusal OF our HELO name counts here.
@@ -109,11 +111,6 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         String.raw`dynamic(ally assigned)? ip`,
         'dial-?up',
         'residential',
-        String.raw`\btls\b`,
-        'starttls',
-        'encryption',
-        'mta-sts',
-        'certificate',
         'ipv6',
         'geograph',
       ],
@@ -124,8 +121,6 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
       '450 4.7.1 Client host rejected: cannot find your hostname, [198.51.100.4]',
       '504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname',
       '550-5.7.25 [198.51.100.4] The IP address sending this message does not have a PTR record setup, or the corresponding forward DNS entry does not point to the sending IP.',
-      '530 5.7.0 Must issue a STARTTLS command first.',
-      '421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2.',
       '550 5.7.1 We do not accept mail from dynamic IPs',
     ],
   },

@@ -2,11 +2,40 @@ import type { BounceRuleData } from '../bounce-rule.schema';
 
 /**
  * Refusals of our envelope sender, our relaying or our authentication. Campaign "Refused" is typed
- * Soft / Hard: a 5xx refusal is Hard, a 4xx one Soft. Relay refusals are the exception: the MX does
- * not host the recipient domain, a broken delivery chain ("Unreachable"). Sender rules run before the
- * recipient rules so that "Sender address rejected: Domain not found" never quarantines the recipient.
+ * Soft / Hard: a 5xx refusal is Hard, a 4xx one Soft. Sender rules run before the recipient rules so
+ * that "Sender address rejected: Domain not found" never quarantines the recipient. TLS failures come
+ * first: whoever insisted on TLS, the session broke in the delivery chain ("Unreachable").
  */
 export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
+  {
+    id: 'text.tls',
+    description:
+      'TLS could not be negotiated or was required and missing (STARTTLS, handshake, certificate, ' +
+      'MTA-STS / DANE): a TLS failure, Campaign "Unreachable", typed by class.',
+    match: {
+      text: [
+        String.raw`\b(tls|ssl)\b`,
+        'starttls',
+        'handshake',
+        'certificate',
+        'mta-sts',
+        String.raw`\bdane\b`,
+        'encryption (is )?(required|needed)',
+      ],
+      // "Client host rejected: ... TLS" style blocks of our IP stay refusals.
+      exceptText: ['blocked', 'black ?list', 'block ?list', 'spam', 'reputation'],
+    },
+    type: 'ByClass',
+    reason: 'Unreachable',
+    examples: [
+      '421-4.7.0 TLS required for RCPT domain, closing connection.',
+      'TLS is required, but was not offered by host mx.example.com[198.51.100.9]',
+      '530 5.7.0 Must issue a STARTTLS command first',
+      'Cannot start TLS: handshake failure',
+      'Server certificate not verified',
+      '421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2.',
+    ],
+  },
   {
     id: 'text.sender-rejected',
     description: 'Envelope sender or sender domain refused: never a fault of the recipient address.',
@@ -28,6 +57,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
         'badmailfrom',
         String.raw`unresolvable rfc\.?5321`,
         'sender .{0,40}(blacklisted|blocked|rejected|not allowed|refused)',
+        String.raw`sender (address |domain )?(has|with) (a )?null mx`,
       ],
     },
     type: 'ByClass',
@@ -39,13 +69,14 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
       '550-Verification failed for <bounce@mail.example.com>\r\n550-Unrouteable address\r\n550 Sender verify failed',
       '553 sorry, your envelope sender domain must exist (#5.7.1)',
       '451 Message temporarily deferred due to unresolvable RFC.5321 from domain. See https://senders.yahooinc.com/error-codes#unresolvable-from-domain',
+      '550 5.7.27 Sender address has null MX',
     ],
   },
   {
     id: 'text.relay-denied',
     description:
-      'The host does not accept mail for the recipient domain (MX points to the wrong server): a break ' +
-      'in the delivery chain, Campaign "Unreachable", typed by the reply class.',
+      'The host will not take mail for the recipient domain from us (relaying denied): a refusal by ' +
+      "the receiver's policy, typed by the reply class.",
     match: {
       text: [
         'relay(ing)? (access )?(denied|not permitted|not allowed|prohibited|refused)',
@@ -60,7 +91,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
-    reason: 'Unreachable',
+    reason: 'Refused',
     examples: [
       '554 5.7.1 <jdoe@example.com>: Relay access denied',
       '550 5.7.1 Unable to relay for jdoe@example.com',

@@ -60,6 +60,16 @@ export const ENHANCED_CODE_RULES: BounceRuleData[] = [
     examples: ['550 5.2.1 <jdoe@example.com>: Recipient address rejected'],
   },
   {
+    id: 'esc.limits',
+    description:
+      'X.2.3 message length over an administrative limit, X.3.4 message too big for the system, X.5.3 ' +
+      'too many recipients: size and volume limits of the receiver, Refused.',
+    match: { enhanced: ['*.2.3', '*.3.4', '*.5.3'] },
+    type: 'ByClass',
+    reason: 'Refused',
+    examples: ['552 5.3.4 Requested action not taken', '452 4.5.3 Requested action aborted'],
+  },
+  {
     id: 'esc.mailbox-other',
     description:
       'X.2.0 other mailbox status, X.2.3 message over the mailbox size limit, X.2.4 list expansion.',
@@ -79,11 +89,21 @@ export const ENHANCED_CODE_RULES: BounceRuleData[] = [
     examples: ['452 4.3.1 Insufficient system storage', '554 5.3.0 Other or undefined mail system status'],
   },
   {
+    id: 'esc.unable-to-route',
+    description:
+      'X.4.4 "unable to route": no next hop could be found for the domain (only an SOA, no MX or address ' +
+      'record), Invalid domain.',
+    match: { enhanced: ['*.4.4'] },
+    type: 'ByClass',
+    reason: 'InvalidDomain',
+    examples: ['#550 5.4.4 ROUTING.NoNextHop; unable to route ##', '451 4.4.4 Unable to route'],
+  },
+  {
     id: 'esc.network-routing',
     match: { enhanced: ['*.4.*'] },
     type: 'ByClass',
     reason: 'Unreachable',
-    examples: ['421 4.4.1 No answer from host', '554 5.4.7 Delivery expired (message too old)'],
+    examples: ['421 4.4.1 No answer from host', '421 4.4.2 Connection dropped'],
   },
   {
     id: 'esc.protocol',
@@ -172,6 +192,19 @@ export const REPLY_CODE_RULES: BounceRuleData[] = [
     examples: ['501 Syntax error in parameters or arguments', '502 Command not implemented'],
   },
   {
+    id: 'code.refusal-words',
+    description:
+      'A reply that only says it was rejected, refused or denied, with no code or wording that tells ' +
+      'why: the receiver blocked it, Refused, typed by class.',
+    match: {
+      codes: ['4xx', '5xx'],
+      text: String.raw`\b(reject(ed|ion|s)?|refus(ed|e|al)|denied|blocked|not accepted|declined|prohibited|disallowed|abgelehnt|rejet[ée]e?|rechazado)\b`,
+    },
+    type: 'ByClass',
+    reason: 'Refused',
+    examples: ['550 Message rejected', '554 Rejected', '451 Not accepted'],
+  },
+  {
     id: 'code.4xx-transient',
     description: 'Any other 4xx: a transient failure somewhere in the delivery chain.',
     match: { codes: ['4xx'] },
@@ -184,12 +217,22 @@ export const REPLY_CODE_RULES: BounceRuleData[] = [
     ],
   },
   {
+    id: 'code.554-transaction-failed',
+    description:
+      'The bare RFC 5321 text of 554: the transaction failed on the receiving side and it does not say ' +
+      'why, a failure of the delivery chain, Unreachable, typed by class.',
+    match: { codes: ['5xx'], text: String.raw`^transaction failed\W*$` },
+    type: 'ByClass',
+    reason: 'Unreachable',
+    examples: ['554 Transaction failed', '554 5.0.0 Transaction failed.'],
+  },
+  {
     id: 'catch-all',
     description:
       'Unmatched: recorded as Not defined for later qualification; the caller retries by isPermanent().',
     match: {},
     type: 'NotDefined',
     reason: 'NotDefined',
-    examples: ['550 Rejected', '554 Transaction failed', 'Unexpected end of input'],
+    examples: ['Unexpected end of input', '250 2.0.0 Ok', '550 Sorry, cannot proceed'],
   },
 ];

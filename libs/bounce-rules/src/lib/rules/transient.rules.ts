@@ -1,23 +1,95 @@
 import type { BounceRuleData } from '../bounce-rule.schema';
 
 /**
- * Wordings that say "later" whatever the code: greylisting and pure volume throttling. They are
- * forced Soft (a receiver asking us to slow down says nothing about the address) and typed
- * "Unreachable", the Campaign reason for a temporarily unreachable domain. Reputation-driven
- * throttling is matched earlier as "Refused".
+ * The message outlived its time in some queue, ours or a relay's: Unreachable ("expired in the
+ * queue"), and Soft whatever the code, since it says nothing about the address. They run early:
+ * the reason the message expired ("connection refused", "DNS query failed") is quoted after it.
+ */
+export const EXPIRY_RULES: BounceRuleData[] = [
+  {
+    id: 'text.expired',
+    description: 'Queue lifetime or retry time exceeded.',
+    match: {
+      text: [
+        'message expired',
+        String.raw`queue\.expired`,
+        '(delivery|retry) time (has )?(expired|exceeded)',
+        'message too old',
+        'expired in (the )?queue',
+        'been in the queue too long',
+        String.raw`could not be delivered for (the (past|last) )?\d+ (days?|hours?)`,
+        String.raw`retry time(out)? (exceeded|reached)`,
+        'have been failing for a long time',
+        'delivery expired',
+        'maximum (queue|delivery) (time|lifetime)',
+      ],
+    },
+    type: 'Soft',
+    reason: 'Unreachable',
+    examples: [
+      '550 4.4.7 QUEUE.Expired; message expired',
+      '550 5.4.316 Message expired, connection refused(Socket error code 10061)',
+      '554 5.4.7 Delivery expired (message too old)',
+      "I'm not going to try again; this message has been in the queue too long.",
+      "all hosts for 'example.com' have been failing for a long time (and retry time not reached)",
+    ],
+  },
+];
+
+/**
+ * Mail loops: a routing fault of the receiving side. Unreachable by class, and Hard when a DSN says
+ * so without a code: a loop does not clear by itself (Postfix bounces it as 5.4.6).
+ */
+export const LOOP_RULES: BounceRuleData[] = [
+  {
+    id: 'text.mail-loop',
+    description: 'Looping mail: hop count exceeded, mail loops back, forwarding loop.',
+    match: {
+      text: [
+        'mail (for \\S+ )?loops? back',
+        '(mail|forwarding|routing|message) loop',
+        'hop count',
+        'too many hops',
+        String.raw`exceeded \d+ hops`,
+        'too many "?received"? (headers|lines)',
+      ],
+    },
+    type: 'ByClass',
+    typeWithoutCode: 'Hard',
+    reason: 'Unreachable',
+    examples: [
+      '554 5.4.14 Hop count exceeded - possible mail loop ATTR34',
+      'mail for example.com loops back to myself',
+      'Too many "Received" headers - suspected mail loop',
+    ],
+  },
+];
+
+/**
+ * Greylisting: the receiver's policy defers a sender it does not know yet. "Refused" (a refusal by
+ * the receiver, if a temporary one) and forced Soft: it says nothing about the address.
  */
 export const GREYLIST_RULES: BounceRuleData[] = [
   {
     id: 'text.greylisted',
     description: 'Greylisting: always retried; runs before the blocklist rules ("blocked using grey.rbl").',
-    match: { text: ['gr[ae]y ?list', 'postgrey', 'please come back in'] },
+    match: {
+      text: [
+        'gr[ae]y ?list',
+        'postgrey',
+        'please come back in',
+        // Mimecast's greylisting answer.
+        'internal resources? (are )?temporarily unavailable',
+      ],
+    },
     type: 'Soft',
-    reason: 'Unreachable',
+    reason: 'Refused',
     examples: [
       '450 4.2.0 <jdoe@example.com>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.com.html',
       '451 4.7.1 Greylisting in action, please come back in 00:05:00',
       '421 4.7.1 Service unavailable; Client host [198.51.100.4] blocked using grey.rbl - Rechazo temporal, intentelo mas tarde por favor...Greylisting in action, please try again later',
       '451 4.7.1 <jdoe@example.com>: Recipient address rejected: Message greylisted, please retry in 5 minutes',
+      '451 Internal resources are temporarily unavailable - https://community.mimecast.com/docs/DOC-1369#451 [abc.uk82]',
     ],
   },
 ];
@@ -26,7 +98,7 @@ export const SIZE_RULES: BounceRuleData[] = [
   {
     id: 'text.message-too-large',
     description:
-      'Message over the size limit: RFC 3463 X.3.4 / X.2.3, "mail system" status, so Unreachable typed ' +
+      'Message over the size limit (RFC 3463 X.3.4 / X.2.3): a limit of the receiver, so Refused, typed ' +
       'by class; needed before the basic 552 rule, which would read a bare 552 as mailbox full.',
     match: {
       text: [
@@ -38,10 +110,12 @@ export const SIZE_RULES: BounceRuleData[] = [
         'databytes',
         'maximum (message |e-?mail )?size',
         'mail (is )?too (large|big)',
+        'mailsize limit',
+        'size exceeds',
       ],
     },
     type: 'ByClass',
-    reason: 'Unreachable',
+    reason: 'Refused',
     examples: [
       "552-5.2.3 Your message exceeded Google's message size limits. Please visit\r\n552 5.2.3  https://support.google.com/mail/?p=MaxSizeError - gsmtp",
       '552 5.3.4 Message size exceeds fixed maximum message size',
@@ -52,27 +126,23 @@ export const SIZE_RULES: BounceRuleData[] = [
   },
 ];
 
+/**
+ * Limits of the receiver, forced Soft (a receiver asking us to slow down says nothing about the
+ * address): too many connections is "Unreachable", the path is saturated; rate, volume and recipient
+ * limits are "Refused", the receiver declines more mail from us for now.
+ */
 export const RATE_LIMIT_RULES: BounceRuleData[] = [
   {
-    id: 'text.rate-limited',
-    description: 'Connection and volume limits of the receiver: slow down and retry.',
+    id: 'text.too-many-connections',
+    description: 'Connection limits: the receiver has no room for another session from us.',
     match: {
       text: [
-        'too many (connections|concurrent|simultaneous|sessions|messages|mails|e-?mails|recipients|rcpt|errors|invalid|hosts|commands|transactions)',
+        'too many (connections|concurrent|simultaneous|sessions|hosts|smtp sessions|open connections)',
         'trop de connexions',
-        'rate[- ]?limit',
-        'throttl',
-        'frequency limit',
-        'receiving mail (too quickly|at a rate)',
-        '(excessive|unexpected|unusual|high) (volume|rate|traffic)',
-        'slow down',
-        'connection (limit|rate)',
-        'limit (exceeded|reached)',
-        '(exceeded|reached) (the |a |your |its )?(connection |rate |message |sending |recipient )?(limit|quota)',
+        'connection (limit|rate limit)',
         'concurrent (server |smtp )?connections',
-        String.raw`max(imum)? (number of )?(connections|messages|recipients|sessions)`,
-        '(sending|send|submission|outbound|daily|hourly|queue|relay) (quota|limit)',
-        String.raw`per (hour|minute|day|connection)\b`,
+        String.raw`max(imum)? (number of )?(concurrent )?(connections|sessions)`,
+        'too many (errors|invalid commands|bad commands|unrecognized commands)',
       ],
     },
     type: 'Soft',
@@ -80,11 +150,38 @@ export const RATE_LIMIT_RULES: BounceRuleData[] = [
     examples: [
       '421 4.7.0 mx.example.com Error: too many connections from 198.51.100.4',
       '421 mwinf5c79 ME Trop de connexions, veuillez verifier votre configuration. Too many connections, slow down. OFR005_104 [104]',
+      '421 4.3.2 The maximum number of concurrent connections has exceeded a limit, closing transmission channel',
+    ],
+  },
+  {
+    id: 'text.rate-limited',
+    description: 'Rate, volume and recipient limits of the receiver: slow down and retry.',
+    match: {
+      text: [
+        'too many (messages|mails|e-?mails|recipients|rcpt|transactions)',
+        'rate[- ]?limit',
+        'over ?limit',
+        String.raw`\bMI:SFQ\b`,
+        'throttl',
+        'frequency limit',
+        'receiving mail (too quickly|at a rate)',
+        '(excessive|unexpected|unusual|high) (volume|rate|traffic)',
+        'slow down',
+        'limit (exceeded|reached)',
+        '(exceeded|reached) (the |a |your |its )?(connection |rate |message |sending |recipient )?(limit|quota)',
+        String.raw`max(imum)? (number of )?(messages|recipients)`,
+        '(sending|send|submission|outbound|daily|hourly|queue|relay) (quota|limit)',
+        String.raw`per (hour|minute|day|connection)\b`,
+      ],
+    },
+    type: 'Soft',
+    reason: 'Refused',
+    examples: [
       '450-4.2.1 The user you are trying to contact is receiving mail too quickly. Please resend your message at a later time. If the user is able to receive mail at that time, your message will be delivered. For more information, go to https://support.google.com/mail/?p=ReceivingRate',
       '421 4.7.1 Messages to jdoe@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137',
       '421 4.1.0 198.51.100.4 Throttled - try again later. Please see http://postmaster.comcast.net/smtp-error-codes.php#RL000001',
-      '421 4.3.2 The maximum number of concurrent connections has exceeded a limit, closing transmission channel',
       '452 4.5.3 Too many recipients',
+      '450 Sender rate overlimit - 101.3 / 1h / per_mail',
       '421 Max message per connection reached, closing transmission channel',
       '450 4.7.3 Organization queue quota exceeded.',
       '550 5.4.5 Daily user sending quota exceeded. https://support.google.com/mail/?p=ReachedDailyLimit',
@@ -94,10 +191,43 @@ export const RATE_LIMIT_RULES: BounceRuleData[] = [
 
 export const TEMPORARY_RULES: BounceRuleData[] = [
   {
+    id: 'text.policy-deferral',
+    description:
+      'A bare "try again later" under a 4.7.x policy code: the receiver defers us by policy ' +
+      "(greylisting without the word, Gmail's DoS deferral), a temporary refusal.",
+    match: {
+      enhanced: ['4.7.*'],
+      text: [
+        'try (again )?later',
+        'please (try|retry) (again|later)',
+        'retry (later|again|in)',
+        'come back later',
+        'deferred',
+      ],
+      exceptText: [
+        'busy',
+        'overloaded',
+        'unavailable',
+        'resources',
+        'system problem',
+        'local problem',
+        'internal',
+        String.raw`\berror\b`,
+      ],
+    },
+    type: 'Soft',
+    reason: 'Refused',
+    examples: [
+      '451 4.7.1 Please try again later',
+      '450 4.7.1 <jdoe@example.com>: Recipient address rejected: Please try again later',
+      '421 4.7.0 Try again later, closing connection. (EHLO) s12-20020a05600c12cc00b0041a - gsmtp',
+    ],
+  },
+  {
     id: 'text.temporary-failure',
     description:
-      'Explicitly temporary wording ("try again later") overrides a misleading X.7 code: it is not a ' +
-      'refusal but a deferral. Forced Soft.',
+      'Explicitly temporary wording ("try again later", "server busy") under any other code: a ' +
+      'deferral somewhere in the delivery chain. Forced Soft.',
     match: {
       text: [
         'try (again )?later',
@@ -114,11 +244,10 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
     type: 'Soft',
     reason: 'Unreachable',
     examples: [
-      '451 4.7.1 Please try again later',
+      '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (S77714)',
       '421-4.3.0 Temporary System Problem.  Try again later (10). d2e1a72fcca58-7134b2c8e3asi1234567b3a.123 - gsmtp',
       '451 Temporary local problem - please try later',
       '451 qq temporary problem (#4.3.0)',
-      '451 Internal resources are temporarily unavailable - https://community.mimecast.com/docs/DOC-1369#451 [abc.uk82]',
       '451 4.3.0 Mail server temporarily rejected message.',
     ],
   },
@@ -145,14 +274,14 @@ export const SERVICE_RULES: BounceRuleData[] = [
         'lost connection',
         'greeting failed',
         'system not accepting',
-        'mail loop',
-        'hop count',
-        'too many hops',
-        'exceeded [0-9]+ hops',
-        'delivery time expired',
-        'message expired',
         'exceeded max(imum)? time',
-        'been in the queue too long',
+        'network is unreachable',
+        '(no route|unreachable) to host',
+        'host (is )?unreachable',
+        'closed (the )?connection',
+        'did not complete in a reasonable amount of time',
+        'transport error',
+        'connection (attempt )?failed',
       ],
     },
     type: 'ByClass',
@@ -164,8 +293,9 @@ export const SERVICE_RULES: BounceRuleData[] = [
       'Connection timed out',
       'connect to mx.example.com[198.51.100.9]:25: Connection refused',
       '554 5.0.0 Service unavailable',
-      "I'm not going to try again; this message has been in the queue too long.",
       '554 No SMTP service here',
+      'connect to mx2.example.com[198.51.100.10]:25: No route to host',
+      'Remote host mx.example.com [198.51.100.9] closed connection in response to end of data',
     ],
   },
 ];
