@@ -28,6 +28,22 @@ describe('parseSmtpReply', () => {
     expect(parseSmtpReply('421-mx busy\r421 try later').text).toBe('mx busy try later');
   });
 
+  it('reads the same multi-line reply flattened onto one line, with escaped breaks or spaces', () => {
+    const expected =
+      'The email account that you tried to reach does not exist. Please try ' +
+      "double-checking the recipient's email address. https://support.google.com/mail/?p=NoSuchUser - gsmtp";
+    const escaped =
+      '550-5.1.1 The email account that you tried to reach does not exist. Please try\\r\\n' +
+      "550-5.1.1 double-checking the recipient's email address.\\n" +
+      '550 5.1.1  https://support.google.com/mail/?p=NoSuchUser - gsmtp';
+    expect(parseSmtpReply(escaped)).toMatchObject({ code: 550, enhanced: '5.1.1', text: expected });
+    const spaced =
+      '550-5.1.1 The email account that you tried to reach does not exist. Please try ' +
+      "550-5.1.1 double-checking the recipient's email address. " +
+      '550 5.1.1  https://support.google.com/mail/?p=NoSuchUser - gsmtp';
+    expect(parseSmtpReply(spaced)).toMatchObject({ code: 550, enhanced: '5.1.1', text: expected });
+  });
+
   it('leaves enhanced null when the reply has none', () => {
     expect(parseSmtpReply('550 Requested action not taken: mailbox unavailable')).toMatchObject({
       code: 550,

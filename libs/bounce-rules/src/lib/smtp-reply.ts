@@ -28,6 +28,15 @@ const WRAPPED_REPLY = /(?:^|[\s'"(#:;])(?=[2-5]\d\d[ -][245]\.\d{1,3}\.\d{1,3}(?
 // "SMTP error from remote mail server after RCPT TO:<x>: 550 No such user" or Gmail's "The response was: 550 ...".
 const WRAPPED_BASIC_REPLY = /[:'"]\s*(?=[245][0-5]\d[ -][^\d.])/;
 
+// Real line breaks, and the escaped ones a log or a one-reply-per-line file writes instead
+// ("550-5.1.1 ...\\r\\n550 5.1.1 ..."): no SMTP reply carries a literal backslash-n of its own.
+const LINE_BREAK = /\r\n|\r|\n|\\r\\n|\\n|\\r/;
+
+function continuationPrefix(code: number, enhanced: string | null): RegExp {
+  const status = enhanced ? `(?:${enhanced.replace(/\./g, '\\.')}(?=\\s|$))?` : '';
+  return new RegExp(`(?:^|\\s)${code}[ -]${status}`, 'g');
+}
+
 function unwrap(input: string): string {
   let s = input.trim().replace(DIAGNOSTIC_PREFIX, '');
   if (LINE_PREFIX.test(s)) return s;
@@ -48,7 +57,7 @@ export function parseSmtpReply(input: string): SmtpReply {
   let enhanced: string | null = null;
   const parts: string[] = [];
 
-  for (const rawLine of unwrap(raw).split(/\r\n|\r|\n/)) {
+  for (const rawLine of unwrap(raw).split(LINE_BREAK)) {
     let line = rawLine.trim();
     // Two passes strip nested prefixes such as Exim callouts: "550 550 5.1.1 User unknown".
     for (let pass = 0; pass < 2; pass++) {
@@ -61,7 +70,10 @@ export function parseSmtpReply(input: string): SmtpReply {
     if (line) parts.push(line);
   }
 
-  const text = parts.join(' ').replace(/\s+/g, ' ').trim();
+  let text = parts.join(' ').replace(/\s+/g, ' ').trim();
+  // A multi-line reply flattened onto one line ("... Please try 550-5.1.1 double-checking ...")
+  // keeps its continuation prefixes inside the text; they would split the wording the rules read.
+  if (code !== null) text = text.replace(continuationPrefix(code, enhanced), ' ').replace(/\s+/g, ' ').trim();
   enhanced ??= EMBEDDED_ENHANCED.exec(text)?.[1] ?? null;
   return { code, enhanced, text, raw };
 }
