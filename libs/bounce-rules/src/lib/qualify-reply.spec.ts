@@ -101,6 +101,8 @@ const EXPECTED: Record<string, string[]> = {
     '550 5.7.1 Unauthenticated email is not accepted from this domain.',
   ],
   'Soft Refused': [
+    '451 4.7.1 Sorry, the service is currently unavailable. Please come back later.',
+    '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (AS800) [BN1NAM02FT010.eop-nam02.prod.protection.outlook.com]',
     '452 Too many recipients received this hour',
     '421 4.7.0 Try again later, closing connection. (EHLO) s12-20020a05600c12cc00b0041a - gsmtp',
     '450 4.7.1 Try again later',
@@ -127,7 +129,6 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'Soft Unreachable': [
     '421-4.7.0 TLS required for RCPT domain, closing connection.',
-    '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (AS800) [BN1NAM02FT010.eop-nam02.prod.protection.outlook.com]',
     '421 4.3.2 The maximum number of concurrent server connections has exceeded a limit, closing transmission channel',
     '451 4.3.5 Server configuration problem',
     '451 4.3.0 <jdoe@example.org>: Temporary lookup failure',
@@ -138,7 +139,6 @@ const EXPECTED: Record<string, string[]> = {
     'connect to mx.example.org[198.51.100.1]:25: Connection refused',
     '421 Too many concurrent SMTP connections; please try again later.',
     '451 4.4.0 DNS resolving error',
-    '451 4.7.1 Sorry, the service is currently unavailable. Please come back later.',
   ],
   'Ignored Unreachable': ['Out of office: back on Monday', 'Automatische Antwort: Newsletter April'],
   'NotDefined NotDefined': ['', 'Unexpected end of input', '550 Sorry, cannot proceed'],
@@ -159,18 +159,19 @@ describe('qualifyReply on real-world replies', () => {
   });
 });
 
-// A corpus of 386 replies written down from memory of real MTAs and providers by someone who had
-// not read these rules, labelled by the reason definitions of issue 3 (`note` marks the few labels
-// changed on review, with why). The rules were corrected against it once; it now guards them.
+// Two corpora (386 and 339 replies) written down from real MTAs and providers by two people who
+// had not read these rules, labelled by the reason definitions of issue 3; `note` marks the labels
+// changed on review, with why. At first contact the rules agreed on 81% and 89% of the reasons; they
+// were corrected against them, and the corpora now guard them.
 const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.jsonl'), 'utf8')
   .split('\n')
   .filter((line) => line.trim())
-  .map((line) => JSON.parse(line) as { reply: string; expected: string; note?: string })
+  .map((line) => JSON.parse(line) as { corpus: number; reply: string; expected: string; note?: string })
   .map(({ reply, expected }) => [expected, reply] as const);
 
 describe('qualifyReply on an independent corpus', () => {
   it('holds the whole corpus', () => {
-    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(380);
+    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(720);
   });
 
   it.each(INDEPENDENT)('qualifies as %s: %j', (expected, reply) => {

@@ -28,6 +28,9 @@ export const MAILBOX_STATE_RULES: BounceRuleData[] = [
         'too many messages (in|on) (the |this )?(mailbox|server)',
         String.raw`quota d[ée]pass[ée]`,
         'speicherplatz',
+        'speichervolumen',
+        String.raw`exhausted (the |its |his |her )?(allowed )?(storage|disk) ?space`,
+        String.raw`(disk ?space|diskspace) quota`,
         // Postfix local(8) at mailbox_size_limit.
         String.raw`cannot update mailbox .{0,200}file too large`,
       ],

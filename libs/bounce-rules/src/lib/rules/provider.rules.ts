@@ -46,6 +46,23 @@ export const PROVIDER_RULES: BounceRuleData[] = [
     examples: ['550 Mailbox unavailable or access denied'],
   },
   {
+    id: 'provider.netease.codes',
+    description:
+      'NetEase (163.com, 126.com, yeah.net) tags every refusal with a code (DT:SPM spam, DT:RBL blocklist, ' +
+      'MI:SFQ sender frequency, HL:REP reputation, RP:RCL recipient count …) and a link to its spam help; ' +
+      'HL:ICC (too many connections) is left to the connection rule.',
+    match: {
+      text: String.raw`\b(DT|HL|MI|RP|SM|IP|CM|MF):[A-Z]{2,4}\b`,
+      exceptText: [String.raw`\bHL:ICC\b`],
+    },
+    type: 'ByClass',
+    reason: 'Refused',
+    examples: [
+      '421 HL:REP 163 mx12,CsCowAD3s0WX3ENm8TgBAA--.24181S2 1715760001,please see http://mail.163.com/help/help_spam_16.htm?ip=198.51.100.57',
+      '554 DT:SPM 163 mx12,GsCowAD3rN1Av1RmtHk5AA--.12345S2 1700000000 ,please see http://mail.163.com/help/help_spam_16.htm',
+    ],
+  },
+  {
     id: 'provider.postfix.postscreen',
     description:
       'Postfix postscreen turns away a client that failed its DNSBL or protocol tests with "Service ' +

@@ -42,6 +42,7 @@ export const DNS_RULES: BounceRuleData[] = [
         String.raw`\bdns (query|lookup|resolution|resolving|resolver) (failed|failure|error|timed? ?out)`,
         String.raw`\bdns (soft|temporary|transient) (error|failure)`,
         String.raw`temporary (dns|name server|resolver) (error|failure|problem)`,
+        'malformed or unexpected name server reply',
       ],
       // A failed query that did come back with an answer: the domain does not exist.
       exceptText: ['nonexistent', 'non-existent', 'does not exist', 'nxdomain', 'no such domain'],
@@ -74,6 +75,7 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'no data record',
         '(point|points|pointing) to non-?existent hosts?',
         'domain lookup failed',
+        'host address lookups? failed',
         'null mx',
         String.raw`\bno (valid )?mx(s|es| records?)?\b`,
         'mx (record )?(lookup )?(failed|not found)',
@@ -84,7 +86,9 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         String.raw`(host|domain|server|\.[a-z]{2,}) does not accept (e-?)?mail(?! from)`,
         "couldn't find any host named",
       ],
+      exceptText: ['be reached', 'unreachable'],
     },
+    // "no MXs for this domain could be reached" is about reaching them, not about their existence.
     type: 'ByClass',
     typeWithoutCode: 'Hard',
     reason: 'InvalidDomain',
@@ -147,6 +151,19 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         String.raw`empf[äa]nger (unbekannt|existiert nicht|ung[üu]ltig)`,
         'usuario (desconocido|no existe|inexistente)',
         'utente (sconosciuto|inesistente)',
+        // Localised Exchange Online NDRs and Asian providers' own notices.
+        String.raw`wurde bei \S+ nicht gefunden`,
+        String.raw`no se encontr[óo] \S+ en`,
+        String.raw`n[ãa]o foi encontrad[oa] em`,
+        String.raw`est introuvable sur`,
+        String.raw`non [èe] stato trovato`,
+        'ユーザー?は(登録されていません|存在しません)',
+        '(宛先|あて先)(のメールアドレス)?が(存在しません|見つかりません)',
+        '(收件人|用户|帐号|账号|邮箱)(地址)?不存在',
+        'нет такого (пользователя|ящика|адреса)',
+        'пользовател[ья] не существует',
+        '(adres|użytkownik|skrzynka)( \\S+)? nie istnieje',
+        '(adresa|uživatel|schránka)( \\S+)? neexistuje',
       ],
       // A bad From: header or sender address is a content / sender refusal, not an unknown recipient.
       exceptText: [String.raw`\bheader\b`, '(sender|from) address'],
@@ -175,6 +192,15 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
       'SMTP error from remote mail server after RCPT TO:<jdoe@example.net>: 550 Unrouteable address',
       "The e-mail address you entered couldn't be found. Please check the recipient's e-mail address and try to resend the message.",
     ],
+  },
+  {
+    id: 'esc.mailbox-unavailable-disabled',
+    description:
+      '"Mailbox not available" under X.2.1 (mailbox disabled): the enhanced code says which unavailability.',
+    match: { enhanced: ['*.2.1'], text: String.raw`mailbox (is )?(unavailable|not available)` },
+    type: 'ByClass',
+    reason: 'AccountDisabled',
+    examples: ['550 5.2.1 Mailbox not available'],
   },
   {
     id: 'text.mailbox-unavailable',

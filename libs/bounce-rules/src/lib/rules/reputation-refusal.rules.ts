@@ -110,7 +110,8 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         'cannot find your (reverse )?hostname',
         String.raw`dynamic(ally assigned)? ip`,
         'dial-?up',
-        'residential',
+        // Not inside a link ("cox.com/residential/support/...").
+        String.raw`(?<![/\w])residential(?![/\w])`,
         'ipv6',
         'geograph',
       ],

@@ -20,6 +20,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
         'certificate',
         'mta-sts',
         String.raw`\bdane\b`,
+        String.raw`\btlsa\b`,
         'encryption (is )?(required|needed)',
       ],
       // "Client host rejected: ... TLS" style blocks of our IP stay refusals.

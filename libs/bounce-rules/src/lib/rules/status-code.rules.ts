@@ -99,6 +99,14 @@ export const ENHANCED_CODE_RULES: BounceRuleData[] = [
     examples: ['#550 5.4.4 ROUTING.NoNextHop; unable to route ##', '451 4.4.4 Unable to route'],
   },
   {
+    id: 'esc.delivery-expired',
+    description: 'X.4.7 "delivery time expired": expired in a queue, Soft whatever the class.',
+    match: { enhanced: ['*.4.7'] },
+    type: 'Soft',
+    reason: 'Unreachable',
+    examples: ['554 5.4.7 [internal] exceeded max retries', '551 5.4.7 Gave up'],
+  },
+  {
     id: 'esc.network-routing',
     match: { enhanced: ['*.4.*'] },
     type: 'ByClass',
@@ -233,6 +241,6 @@ export const REPLY_CODE_RULES: BounceRuleData[] = [
     match: {},
     type: 'NotDefined',
     reason: 'NotDefined',
-    examples: ['Unexpected end of input', '250 2.0.0 Ok', '550 Sorry, cannot proceed'],
+    examples: ['Unexpected end of input', '354 Go ahead', '550 Sorry, cannot proceed'],
   },
 ];

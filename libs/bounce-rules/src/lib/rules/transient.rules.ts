@@ -12,6 +12,9 @@ export const EXPIRY_RULES: BounceRuleData[] = [
     match: {
       text: [
         'message expired',
+        'envelope expired',
+        'exceeds the expiry time',
+        String.raw`exceeded max(imum)? (retries|time|attempts) without delivery`,
         String.raw`queue\.expired`,
         '(delivery|retry) time (has )?(expired|exceeded)',
         'message too old',
@@ -23,6 +26,8 @@ export const EXPIRY_RULES: BounceRuleData[] = [
         'delivery expired',
         'maximum (queue|delivery) (time|lifetime)',
       ],
+      // "mailbox is full: retry timeout exceeded": the mailbox state is the reason worth keeping.
+      exceptText: [String.raw`\bfull\b`, 'quota'],
     },
     type: 'Soft',
     reason: 'Unreachable',
@@ -115,8 +120,11 @@ export const SIZE_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    // A message too big for a receiver stays too big: Postfix's own "exceeds size limit of server".
+    typeWithoutCode: 'Hard',
     reason: 'Refused',
     examples: [
+      'message size 26214400 exceeds size limit 20480000 of server mx.example.com[203.0.113.9]',
       "552-5.2.3 Your message exceeded Google's message size limits. Please visit\r\n552 5.2.3  https://support.google.com/mail/?p=MaxSizeError - gsmtp",
       '552 5.3.4 Message size exceeds fixed maximum message size',
       '552 Message size exceeds maximum permitted',
@@ -143,6 +151,10 @@ export const RATE_LIMIT_RULES: BounceRuleData[] = [
         'concurrent (server |smtp )?connections',
         String.raw`max(imum)? (number of )?(concurrent )?(connections|sessions)`,
         'too many (errors|invalid commands|bad commands|unrecognized commands)',
+        'thread limit',
+        // Cox and NetEase codes for a connection limit.
+        String.raw`\bCXCNCT\b`,
+        String.raw`\bHL:ICC\b`,
       ],
     },
     type: 'Soft',
@@ -161,6 +173,8 @@ export const RATE_LIMIT_RULES: BounceRuleData[] = [
         'too many (messages|mails|e-?mails|recipients|rcpt|transactions)',
         'rate[- ]?limit',
         'over ?limit',
+        String.raw`(configured|allowed|permitted) limit`,
+        'submission rate',
         String.raw`\bMI:SFQ\b`,
         'throttl',
         'frequency limit',
@@ -193,8 +207,9 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
   {
     id: 'text.policy-deferral',
     description:
-      'A bare "try again later" under a 4.7.x policy code: the receiver defers us by policy ' +
-      "(greylisting without the word, Gmail's DoS deferral), a temporary refusal.",
+      '"Try again later" under a 4.7.x policy code: the receiver defers us by policy (greylisting ' +
+      'without the word, Gmail\'s DoS deferral, Microsoft\'s 4.7.5xx "server busy" throttling), a ' +
+      'temporary refusal; only a stated system error keeps it Unreachable.',
     match: {
       enhanced: ['4.7.*'],
       text: [
@@ -204,20 +219,12 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
         'come back later',
         'deferred',
       ],
-      exceptText: [
-        'busy',
-        'overloaded',
-        'unavailable',
-        'resources',
-        'system problem',
-        'local problem',
-        'internal',
-        String.raw`\berror\b`,
-      ],
+      exceptText: ['system problem', 'local problem', String.raw`\berror\b`],
     },
     type: 'Soft',
     reason: 'Refused',
     examples: [
+      '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (S77714)',
       '451 4.7.1 Please try again later',
       '450 4.7.1 <jdoe@example.com>: Recipient address rejected: Please try again later',
       '421 4.7.0 Try again later, closing connection. (EHLO) s12-20020a05600c12cc00b0041a - gsmtp',
@@ -244,7 +251,7 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
     type: 'Soft',
     reason: 'Unreachable',
     examples: [
-      '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (S77714)',
+      '451 4.3.2 System busy, please try again later',
       '421-4.3.0 Temporary System Problem.  Try again later (10). d2e1a72fcca58-7134b2c8e3asi1234567b3a.123 - gsmtp',
       '451 Temporary local problem - please try later',
       '451 qq temporary problem (#4.3.0)',
@@ -281,6 +288,8 @@ export const SERVICE_RULES: BounceRuleData[] = [
         'closed (the )?connection',
         'did not complete in a reasonable amount of time',
         'transport error',
+        'network error',
+        String.raw`tried all mx(s|es)?`,
         'connection (attempt )?failed',
       ],
     },
