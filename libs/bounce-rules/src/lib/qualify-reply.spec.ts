@@ -101,8 +101,6 @@ const EXPECTED: Record<string, string[]> = {
     '550 5.7.1 Unauthenticated email is not accepted from this domain.',
   ],
   'Soft Refused': [
-    '451 4.7.1 Sorry, the service is currently unavailable. Please come back later.',
-    '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (AS800) [BN1NAM02FT010.eop-nam02.prod.protection.outlook.com]',
     '452 Too many recipients received this hour',
     '421 4.7.0 Try again later, closing connection. (EHLO) s12-20020a05600c12cc00b0041a - gsmtp',
     '450 4.7.1 Try again later',
@@ -122,12 +120,13 @@ const EXPECTED: Record<string, string[]> = {
     '451 IP temporarily blacklisted - https://community.mimecast.com/docs/DOC-1369#451',
   ],
   'Hard Unreachable': [
-    '554 Transaction failed',
     '554 5.4.14 Hop count exceeded - possible mail loop ATTR34 [BL2PR01MB123.prod.exchangelabs.com]',
     "Sorry. Although I'm listed as a best-preference MX or A for that host,\nit isn't in my control/locals file, so I don't treat it as local. (#5.4.6)",
     '554 5.0.0 Service unavailable',
   ],
   'Soft Unreachable': [
+    '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (AS800) [BN1NAM02FT010.eop-nam02.prod.protection.outlook.com]',
+    '451 4.7.1 Sorry, the service is currently unavailable. Please come back later.',
     '421-4.7.0 TLS required for RCPT domain, closing connection.',
     '421 4.3.2 The maximum number of concurrent server connections has exceeded a limit, closing transmission channel',
     '451 4.3.5 Server configuration problem',
@@ -141,7 +140,12 @@ const EXPECTED: Record<string, string[]> = {
     '451 4.4.0 DNS resolving error',
   ],
   'Ignored Unreachable': ['Out of office: back on Monday', 'Automatische Antwort: Newsletter April'],
-  'NotDefined NotDefined': ['', 'Unexpected end of input', '550 Sorry, cannot proceed'],
+  'NotDefined NotDefined': [
+    '554 Transaction failed',
+    '',
+    'Unexpected end of input',
+    '550 Sorry, cannot proceed',
+  ],
 };
 
 const CASES = Object.entries(EXPECTED).flatMap(([expected, replies]) =>
@@ -159,10 +163,11 @@ describe('qualifyReply on real-world replies', () => {
   });
 });
 
-// Two corpora (386 and 339 replies) written down from real MTAs and providers by two people who
-// had not read these rules, labelled by the reason definitions of issue 3; `note` marks the labels
-// changed on review, with why. At first contact the rules agreed on 81% and 89% of the reasons; they
-// were corrected against them, and the corpora now guard them.
+// Three corpora (386, 339 and 529 replies) written down from real MTAs and providers by three people
+// who had not read these rules, labelled by the reason definitions of issue 3. At first contact the
+// rules agreed on 81%, 89% and 85% of the reasons; they were corrected against each in turn, and the
+// corpora now guard them. Where the rules still disagree with a label, `labelled` keeps it and `note`
+// says why (a reviewed choice, or a known miss).
 const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.jsonl'), 'utf8')
   .split('\n')
   .filter((line) => line.trim())
@@ -171,7 +176,7 @@ const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.j
 
 describe('qualifyReply on an independent corpus', () => {
   it('holds the whole corpus', () => {
-    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(720);
+    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(1250);
   });
 
   it.each(INDEPENDENT)('qualifies as %s: %j', (expected, reply) => {

@@ -15,8 +15,9 @@ export type Qualification = {
 export const UNMATCHED_RULE_ID = 'unmatched';
 
 /**
- * `ByClass`: 5xx is permanent (Hard), 4xx is retried (Soft); a reply with no class at all takes the
- * rule's `typeWithoutCode`, Soft unless the rule says its wording is permanent by nature.
+ * `ByClass`: 5xx is permanent (Hard), 4xx is retried (Soft); a reply with no failure class at all
+ * (no code, or a 2xx/3xx that says it failed) takes the rule's `typeWithoutCode`, Soft unless the
+ * rule says its wording is permanent by nature.
  */
 export function resolveType(
   type: RuleType,
@@ -25,8 +26,9 @@ export function resolveType(
 ): FailureType {
   if (type !== 'ByClass') return type;
   const replyCls = replyClass(reply);
-  if (replyCls === null) return typeWithoutCode ?? 'Soft';
-  return replyCls === 5 ? 'Hard' : 'Soft';
+  if (replyCls === 5) return 'Hard';
+  if (replyCls === 4) return 'Soft';
+  return typeWithoutCode ?? 'Soft';
 }
 
 export function qualification(type: FailureType, reason: FailureReason, rule: string): Qualification {

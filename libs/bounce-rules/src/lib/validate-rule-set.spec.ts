@@ -37,6 +37,8 @@ describe('validateRuleSet', () => {
     expect(qualifyReply('X-Postfix; user unknown', set).type).toBe('Hard');
     expect(qualifyReply('450 4.1.1 User unknown', set).type).toBe('Soft');
     expect(qualifyReply('X-Postfix; user unknown', validateRuleSet([rule()])).type).toBe('Soft');
+    // A 2xx that says it failed has no failure class either.
+    expect(qualifyReply('250 2.1.5 Recipient rejected: user unknown', set).type).toBe('Hard');
   });
 
   it('refuses typeWithoutCode on a rule whose type is fixed, naming the field', () => {

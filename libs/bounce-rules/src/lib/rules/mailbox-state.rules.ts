@@ -29,6 +29,18 @@ export const MAILBOX_STATE_RULES: BounceRuleData[] = [
         String.raw`quota d[ée]pass[ée]`,
         'speicherplatz',
         'speichervolumen',
+        String.raw`mail ?box (exceeds|is over) (its |the )?(allowed |maximum )?size`,
+        'caixa de correio .{0,40}cheia',
+        'cassetta postale .{0,40}piena',
+        'postlåda .{0,30}full',
+        'postvak .{0,30}vol',
+        'skrzynka .{0,30}pełna',
+        'schránka .{0,30}plná',
+        'ящик .{0,40}переполнен',
+        'скринька .{0,40}переповнена',
+        '邮箱已满',
+        'メールボックスがいっぱい',
+        '사서함이 가득',
         String.raw`exhausted (the |its |his |her )?(allowed )?(storage|disk) ?space`,
         String.raw`(disk ?space|diskspace) quota`,
         // Postfix local(8) at mailbox_size_limit.
@@ -80,6 +92,10 @@ export const MAILBOX_STATE_RULES: BounceRuleData[] = [
         'recipient suspend',
         String.raw`\binactive\b`,
         '(blocked|disabled|closed|suspended|locked|deleted) (due to|for|because of) inactivity',
+        String.raw`(postfach|konto)( \S+){0,3} (wurde )?(deaktiviert|gesperrt)`,
+        String.raw`(bo[iî]te|compte)( \S+){0,3} (est |a été )?(d[ée]sactiv[ée]e?|suspendu)`,
+        String.raw`(buz[oó]n|cuenta)( \S+){0,3} (est[áa] |ha sido )?(desactivad[oa]|suspendid[oa])`,
+        String.raw`(casella|account)( \S+){0,3} (è |e' )?(disattivat[oa]|sospes[oa])`,
       ],
       exceptText: [
         // An idle SMTP session is "inactive" too.
@@ -96,6 +112,7 @@ export const MAILBOX_STATE_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'AccountDisabled',
     examples: [
       '554 30 Sorry, your message to jdoe@aol.com cannot be delivered. This mailbox is disabled (554.30).',

@@ -40,7 +40,7 @@ export const PROVIDER_RULES: BounceRuleData[] = [
     id: 'provider.mailbox-unavailable-or-access-denied',
     description:
       'Chinese providers (163.com, 58.com) word an unknown mailbox this way; "access denied" would read as a block.',
-    match: { text: 'mailbox (unavailable|not available) or access denied' },
+    match: { text: 'mailbox (unavailable|not available|not found) or access denied' },
     type: 'ByClass',
     reason: 'UserUnknown',
     examples: ['550 Mailbox unavailable or access denied'],
@@ -242,6 +242,7 @@ export const PROVIDER_RULES: BounceRuleData[] = [
       'Domino user unknown ("not listed in Domino Directory") would hit the "listed in" blocklist wording.',
     match: { text: 'not listed in (the )?(domino directory|public name|name & address book)' },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'UserUnknown',
     examples: ["550 5.0.0 jdoe@example.com's address is not listed in Domino Directory"],
   },

@@ -16,14 +16,14 @@ export const DNS_RULES: BounceRuleData[] = [
     id: 'text.domain-lookup-deferred',
     description:
       'A resolver said "not found, try again" (Postfix "Host or domain name not found ... try again"): ' +
-      'the domain may well exist, so Invalid domain, retried.',
+      'the lookup failed, a DNS failure, Unreachable and retried; the domain may well exist.',
     match: {
       text: [
         String.raw`(host or domain name|domain) not found.{0,200}(try again|malformed|unexpected|server failure|timed? ?out)`,
       ],
     },
     type: 'Soft',
-    reason: 'InvalidDomain',
+    reason: 'Unreachable',
     examples: [
       'Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again',
       'Host or domain name not found. Name service error for name=example.org type=MX: Malformed or unexpected name server reply',
@@ -76,6 +76,13 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         '(point|points|pointing) to non-?existent hosts?',
         'domain lookup failed',
         'host address lookups? failed',
+        'could not find any mx',
+        String.raw`\bno such host\b`,
+        'indicated no smtp service',
+        'no route found to domain',
+        String.raw`le domaine \S+ est introuvable`,
+        String.raw`el dominio \S+ no existe`,
+        String.raw`die domain \S+ existiert nicht`,
         'null mx',
         String.raw`\bno (valid )?mx(s|es| records?)?\b`,
         'mx (record )?(lookup )?(failed|not found)',
@@ -153,6 +160,23 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'utente (sconosciuto|inesistente)',
         // Localised Exchange Online NDRs and Asian providers' own notices.
         String.raw`wurde bei \S+ nicht gefunden`,
+        // Exchange's "The email address you entered couldn't be found", as it is translated.
+        'konnte nicht gefunden werden',
+        'kunde inte hittas',
+        'nebyla nalezena',
+        String.raw`n[ãa]o foi poss[íi]vel encontrar o endere[çc]o`,
+        String.raw`l'adresse de messagerie que vous avez entr[ée]e est introuvable`,
+        'is niet gevonden',
+        String.raw`nie mo[żz]na odnale[źz][ćc]`,
+        String.raw`no se encontr[óo] la direcci[óo]n`,
+        String.raw`impossibile trovare l.indirizzo`,
+        'не удалось найти (введенный|указанный) адрес',
+        'адрес электронной почты не найден',
+        '找不到你输入的电子邮件地址',
+        'メール ?アドレスが見つかりません',
+        '주소를 찾을 수 없습니다',
+        // A sending platform's own suppression of a known hard bounce.
+        'previously bounced',
         String.raw`no se encontr[óo] \S+ en`,
         String.raw`n[ãa]o foi encontrad[oa] em`,
         String.raw`est introuvable sur`,

@@ -2,7 +2,8 @@ import type { BounceRuleData } from '../bounce-rule.schema';
 
 /**
  * The receiver refuses our IP, domain or content (blocklists, reputation, spam, policy, missing
- * rDNS). Typed by the reply class like every Campaign "Refused". They run before the mailbox
+ * rDNS). Typed by the reply class like every Campaign "Refused"; a codeless text (a DSN's or NDR's
+ * prose, sent once delivery has failed for good) is Hard. They run before the mailbox
  * wording so that "550 5.2.1 Mailbox unavailable. Your IP address is blacklisted" is read as the
  * blocklist hit it is.
  */
@@ -36,6 +37,7 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'Refused',
     examples: [
       '550 5.7.1 Service unavailable, Client host [198.51.100.7] blocked using Spamhaus. To request removal from this list see https://www.spamhaus.org/query/ip/198.51.100.7 (AS3130). [BN8NAM12FT066.eop-nam12.prod.protection.outlook.com]',
@@ -81,6 +83,7 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'Refused',
     examples: [
       '550-5.7.1 [198.51.100.4] Our system has detected that this message is likely unsolicited mail. To reduce the amount of spam sent to Gmail, this message has been blocked. Please visit https://support.google.com/mail/?p=UnsolicitedMessageError',
@@ -117,6 +120,7 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'Refused',
     examples: [
       '450 4.7.1 Client host rejected: cannot find your hostname, [198.51.100.4]',
@@ -133,8 +137,9 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
       text: [
         String.raw`client host (\[[^\]]*\] )?(rejected|blocked)`,
         String.raw`\b(your|sending|sender's|client|connecting|source) (ip|host|server|mta|network)( address)?( \S+){0,3} (blocked|banned|blacklisted|rejected|refused|not allowed)`,
-        String.raw`\bip( address)? \[?[0-9a-f.:]+\]? (is |has been |was )?(blocked|banned|blacklisted|rejected|refused|not allowed)`,
+        String.raw`\bip( address)? \[?[0-9a-f.:]+\]? (is |has been |was )?(temporarily |permanently )?(blocked|banned|blacklisted|rejected|refused|not allowed)`,
         'banned sending ip',
+        String.raw`(?<![\w.])\d{1,3}(\.\d{1,3}){3}\]? (is |has been |was )?(temporarily |permanently )?(blocked|banned|blacklisted)`,
         String.raw`\b(mail|connections?|messages?) from \S+ (is |are )?(not allowed|refused|rejected|blocked|denied)`,
         'banned sender',
         'not allowed to connect',
@@ -148,6 +153,7 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'Refused',
     examples: [
       '550 5.7.606 Access denied, banned sending IP [198.51.100.6]. To request removal from this list please visit https://sender.office.com/ and follow the directions. (AS16012609)',
@@ -178,9 +184,13 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         String.raw`your (ip|server|host|domain|message|e-?mail|mail|address)\b.{0,40}(rejected|refused|denied|not accepted|not allowed|blocked)`,
         '(rejected|refused) by (the )?(recipient|user|rule|filter|administrator)',
         'filtered',
+        // Exchange Online's NDR prose.
+        '(delivery|message) was (refused|rejected)',
+        'provider rejected it',
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'Refused',
     examples: [
       '554 Message not allowed - [PH01] Email not accepted for policy reasons. Please visit https://postmaster.yahooinc.com/error-codes',

@@ -62,6 +62,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'Refused',
     examples: [
       '450 4.1.8 <bounce@mail.example.com>: Sender address rejected: Domain not found',
@@ -92,6 +93,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'Refused',
     examples: [
       '554 5.7.1 <jdoe@example.com>: Relay access denied',
@@ -118,6 +120,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
       ],
     },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'Refused',
     examples: [
       "550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's\r\n550-5.7.26 DMARC policy. Please contact the administrator of example.com domain if\r\n550 5.7.26 this was a legitimate mail. https://support.google.com/mail/answer/2451690 - gsmtp",

@@ -225,22 +225,12 @@ export const REPLY_CODE_RULES: BounceRuleData[] = [
     ],
   },
   {
-    id: 'code.554-transaction-failed',
-    description:
-      'The bare RFC 5321 text of 554: the transaction failed on the receiving side and it does not say ' +
-      'why, a failure of the delivery chain, Unreachable, typed by class.',
-    match: { codes: ['5xx'], text: String.raw`^transaction failed\W*$` },
-    type: 'ByClass',
-    reason: 'Unreachable',
-    examples: ['554 Transaction failed', '554 5.0.0 Transaction failed.'],
-  },
-  {
     id: 'catch-all',
     description:
       'Unmatched: recorded as Not defined for later qualification; the caller retries by isPermanent().',
     match: {},
     type: 'NotDefined',
     reason: 'NotDefined',
-    examples: ['Unexpected end of input', '354 Go ahead', '550 Sorry, cannot proceed'],
+    examples: ['Unexpected end of input', '554 Transaction failed', '550 Sorry, cannot proceed'],
   },
 ];
