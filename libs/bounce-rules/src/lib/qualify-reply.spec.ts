@@ -61,6 +61,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'Soft InvalidDomain': [],
   'Hard Refused': [
+    '421 4.7.0 [TS03] All messages from 198.51.100.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes',
     '550 Message rejected',
     '550 5.7.1 <jdoe@example.org>... Relaying denied. IP name lookup failed [198.51.100.1]',
     '550 relay not permitted',
@@ -101,6 +102,7 @@ const EXPECTED: Record<string, string[]> = {
     '550 5.7.1 Unauthenticated email is not accepted from this domain.',
   ],
   'Soft Refused': [
+    '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (AS800) [BN1NAM02FT010.eop-nam02.prod.protection.outlook.com]',
     '452 Too many recipients received this hour',
     '421 4.7.0 Try again later, closing connection. (EHLO) s12-20020a05600c12cc00b0041a - gsmtp',
     '450 4.7.1 Try again later',
@@ -111,7 +113,6 @@ const EXPECTED: Record<string, string[]> = {
     '450-4.2.1 The user you are trying to contact is receiving mail at a rate that\r\n450-4.2.1 prevents additional messages from being delivered. Please resend your\r\n450 4.2.1 message at a later time.',
     '421-4.7.0 [198.51.100.1] Our system has detected an unusual rate of\r\n421-4.7.0 unsolicited mail originating from your IP address. To protect our\r\n421-4.7.0 users from spam, mail sent from your IP address has been temporarily\r\n421 4.7.0 rate limited.',
     '421 4.7.0 [TSS04] Messages from 198.51.100.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes',
-    '421 4.7.0 [TS03] All messages from 198.51.100.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes',
     '451 Message temporarily deferred due to unresolvable RFC.5321 from domain',
     '421-gmx.net (mxgmx110) Nemesis ESMTP Service not available\r\n421-Service unavailable\r\n421-Reject due to temporary policy restrictions\r\n421 For explanation visit https://postmaster.gmx.net/en/case?c=tp',
     '450 4.1.8 <bounce@news.example.com>: Sender address rejected: Domain not found',
@@ -125,7 +126,6 @@ const EXPECTED: Record<string, string[]> = {
     '554 5.0.0 Service unavailable',
   ],
   'Soft Unreachable': [
-    '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (AS800) [BN1NAM02FT010.eop-nam02.prod.protection.outlook.com]',
     '451 4.7.1 Sorry, the service is currently unavailable. Please come back later.',
     '421-4.7.0 TLS required for RCPT domain, closing connection.',
     '421 4.3.2 The maximum number of concurrent server connections has exceeded a limit, closing transmission channel',
@@ -163,10 +163,11 @@ describe('qualifyReply on real-world replies', () => {
   });
 });
 
-// Three corpora (386, 339 and 529 replies) written down from real MTAs and providers by three people
-// who had not read these rules, labelled by the reason definitions of issue 3. At first contact the
-// rules agreed on 81%, 89% and 85% of the reasons; they were corrected against each in turn, and the
-// corpora now guard them. Where the rules still disagree with a label, `labelled` keeps it and `note`
+// Four corpora (386, 339, 529 and 552 replies, the last raw SMTP replies only) written down from real
+// MTAs and providers by four people who had not read these rules, labelled by the reason definitions
+// of issue 3. At first contact the rules agreed on 81%, 89%, 85% and 94% of the reasons; they were
+// corrected against each in turn (where labellers split, the majority decided), and the corpora now
+// guard them. Where the rules still disagree with a label, `labelled` keeps it and `note`
 // says why (a reviewed choice, or a known miss).
 const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.jsonl'), 'utf8')
   .split('\n')
@@ -176,7 +177,7 @@ const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.j
 
 describe('qualifyReply on an independent corpus', () => {
   it('holds the whole corpus', () => {
-    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(1250);
+    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(1800);
   });
 
   it.each(INDEPENDENT)('qualifies as %s: %j', (expected, reply) => {

@@ -76,6 +76,17 @@ export const MAILBOX_STATE_RULES: BounceRuleData[] = [
     ],
   },
   {
+    id: 'text.account-temporarily-disabled',
+    description: 'A mailbox suspended, locked or disabled "temporarily": it will come back, Soft.',
+    match: {
+      text: String.raw`(account|mail ?box|user|recipient)( \S+){0,3} (is |has been |was )?temporarily (disabled|deactivated|suspended|locked|blocked|frozen|inactive)`,
+      exceptText: ['sender', 'sending', String.raw`\byour (account|ip|server|domain|host)\b`, 'outbound'],
+    },
+    type: 'Soft',
+    reason: 'AccountDisabled',
+    examples: ['550 5.2.1 This account has been temporarily suspended'],
+  },
+  {
     id: 'text.account-disabled',
     description:
       'Inactive, disabled, suspended or archived mailbox. Campaign types it Soft / Hard, so the reply class decides.',
@@ -126,7 +137,6 @@ export const MAILBOX_STATE_RULES: BounceRuleData[] = [
       '550 5.2.1 jdoe@example.ee is expired account',
       '554 5.2.1 Inactive user',
       '550 5.7.1 <jdoe@example.org>: Recipient address rejected: Account is not active',
-      '550 5.2.1 This account has been temporarily suspended',
     ],
   },
 ];

@@ -37,13 +37,23 @@ export const PROVIDER_RULES: BounceRuleData[] = [
     examples: ['550 5.7.1 Recipient address rejected: Access denied. AS(201806281)'],
   },
   {
-    id: 'provider.mailbox-unavailable-or-access-denied',
+    id: 'provider.mailbox-not-found-or-access-denied',
     description:
-      'Chinese providers (163.com, 58.com) word an unknown mailbox this way; "access denied" would read as a block.',
-    match: { text: 'mailbox (unavailable|not available|not found) or access denied' },
+      'QQ and NetEase word an unknown mailbox "mailbox not found or access denied"; "access denied" would ' +
+      'read as a block. Their "mailbox unavailable or access denied" is the recipient refusing us, and ' +
+      'is left to the refusal rules.',
+    match: { text: 'mailbox not found or access denied' },
     type: 'ByClass',
     reason: 'UserUnknown',
-    examples: ['550 Mailbox unavailable or access denied'],
+    examples: ['550 Mailbox not found or access denied'],
+  },
+  {
+    id: 'provider.mailbox-unavailable-or-access-denied-5.1.1',
+    description: 'The same wording under 5.1.1: the enhanced code says the mailbox does not exist.',
+    match: { enhanced: ['*.1.1'], text: 'mailbox (unavailable|not available) or access denied' },
+    type: 'ByClass',
+    reason: 'UserUnknown',
+    examples: ['550 5.1.1 <jdoe@example.com> Mailbox unavailable or access denied'],
   },
   {
     id: 'provider.netease.codes',
@@ -173,6 +183,18 @@ export const PROVIDER_RULES: BounceRuleData[] = [
     ],
   },
   {
+    id: 'provider.yahoo.permanent-deferral',
+    description:
+      'Yahoo/AOL TS03 and TSS09 say it in words: "permanently deferred; Retrying will NOT succeed". A ' +
+      'refusal for good even under 421.',
+    match: { text: ['will be permanently deferred', 'retrying will not succeed'] },
+    type: 'Hard',
+    reason: 'Refused',
+    examples: [
+      '421 4.7.0 [TS03] All messages from 198.51.100.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes',
+    ],
+  },
+  {
     id: 'provider.yahoo.ts-deferral',
     description:
       'Yahoo/AOL [TSxx] codes defer (TS01-04) or permanently refuse (TSS09/11) an IP for volume or ' +
@@ -181,7 +203,6 @@ export const PROVIDER_RULES: BounceRuleData[] = [
       text: [
         String.raw`\b(IP)?TSS?\d\d\b`,
         'temporarily deferred due to (unexpected volume|user complaints)',
-        'will be permanently deferred',
       ],
     },
     type: 'ByClass',
@@ -189,7 +210,6 @@ export const PROVIDER_RULES: BounceRuleData[] = [
     examples: [
       '421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes',
       '421 4.7.0 [TS01] Messages from 203.0.113.7 temporarily deferred due to user complaints - 4.16.55.1; see https://help.yahoo.com/kb/postmaster/SLN3434.html',
-      '553 5.7.2 [TSS09] All messages from 198.51.100.4 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes',
       'IPTS04: Messages from 198.51.100.77 temporarily deferred due to user complaints',
     ],
   },

@@ -76,7 +76,7 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         '(point|points|pointing) to non-?existent hosts?',
         'domain lookup failed',
         'host address lookups? failed',
-        'could not find any mx',
+        String.raw`(can't|cannot|could not|couldn't|unable to) find (a |any )?(valid )?mx`,
         String.raw`\bno such host\b`,
         'indicated no smtp service',
         'no route found to domain',
@@ -190,7 +190,12 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         '(adresa|uživatel|schránka)( \\S+)? neexistuje',
       ],
       // A bad From: header or sender address is a content / sender refusal, not an unknown recipient.
-      exceptText: [String.raw`\bheader\b`, '(sender|from) address'],
+      exceptText: [
+        String.raw`\bheader\b`,
+        '(sender|from) address',
+        // A verification probe that could not connect says nothing of the mailbox.
+        String.raw`connect to \S+|connection (refused|timed out|reset)`,
+      ],
     },
     type: 'ByClass',
     // An NDR or DSN that says so in prose ("X-Postfix; unknown user") reports a final verdict.

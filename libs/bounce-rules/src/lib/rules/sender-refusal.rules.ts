@@ -59,6 +59,8 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
         String.raw`unresolvable rfc\.?5321`,
         'sender .{0,40}(blacklisted|blocked|rejected|not allowed|refused)',
         String.raw`sender (address |domain )?(has|with) (a )?null mx`,
+        String.raw`sender (address |domain )?(has|with) no (mx|a|valid|dns)`,
+        'required for sender address',
       ],
     },
     type: 'ByClass',

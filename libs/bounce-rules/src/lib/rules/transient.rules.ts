@@ -86,6 +86,7 @@ export const GREYLIST_RULES: BounceRuleData[] = [
         'gr[ae]y ?list',
         'postgrey',
         'please come back in',
+        String.raw`not yet authori[sz]ed to deliver`,
         // Mimecast's greylisting answer.
         'internal resources? (are )?temporarily unavailable',
       ],
@@ -159,6 +160,7 @@ export const RATE_LIMIT_RULES: BounceRuleData[] = [
         String.raw`max(imum)? (number of )?(concurrent )?(connections|sessions)`,
         'too many (errors|invalid commands|bad commands|unrecognized commands)',
         'thread limit',
+        'concurrency limit',
         // Cox and NetEase codes for a connection limit.
         String.raw`\bCXCNCT\b`,
         String.raw`\bHL:ICC\b`,
@@ -232,20 +234,46 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
         'deferred',
       ],
       exceptText: [
-        'busy',
-        'overloaded',
         'unavailable',
+        'overloaded',
         'system problem',
         'local problem',
-        String.raw`\berror\b`,
+        String.raw`\b(server|system|internal|local|temporary|processing) error\b`,
       ],
     },
     type: 'Soft',
     reason: 'Refused',
     examples: [
+      '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (S77714)',
       '451 4.7.1 Please try again later',
       '450 4.7.1 <jdoe@example.com>: Recipient address rejected: Please try again later',
       '421 4.7.0 Try again later, closing connection. (EHLO) s12-20020a05600c12cc00b0041a - gsmtp',
+    ],
+  },
+  {
+    id: 'text.deferred-by-receiver',
+    description:
+      'The receiver says it deferred, rejected or blocked us for now, without a reason of its own ' +
+      '(Yahoo "[GL01] temporarily deferred", Cox "temporarily rejected"): a temporary refusal.',
+    match: {
+      text: String.raw`temporarily (deferred|rejected|refused|blocked)`,
+      exceptText: [
+        'busy',
+        'overloaded',
+        'unavailable',
+        'resources',
+        'system problem',
+        'local problem',
+        String.raw`\b(server|system|internal|local|temporary|processing) error\b`,
+        // Gmail's 4.3.0 "Mail server temporarily rejected message" is its own transient failure.
+        'mail server temporarily rejected',
+      ],
+    },
+    type: 'Soft',
+    reason: 'Refused',
+    examples: [
+      '421 Message temporarily deferred - [160]',
+      '421 cxr.mx.a.cox.net cox 203.0.113.45 temporarily rejected - AUP#CDRBL',
     ],
   },
   {
@@ -270,7 +298,6 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
     type: 'Soft',
     reason: 'Unreachable',
     examples: [
-      '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (S77714)',
       '421-4.3.0 Temporary System Problem.  Try again later (10). d2e1a72fcca58-7134b2c8e3asi1234567b3a.123 - gsmtp',
       '451 Temporary local problem - please try later',
       '451 qq temporary problem (#4.3.0)',
