@@ -163,11 +163,11 @@ describe('qualifyReply on real-world replies', () => {
   });
 });
 
-// Four corpora (386, 339, 529 and 552 replies, the last raw SMTP replies only) written down from real
-// MTAs and providers by four people who had not read these rules, labelled by the reason definitions
-// of issue 3. At first contact the rules agreed on 81%, 89%, 85% and 94% of the reasons; they were
-// corrected against each in turn (where labellers split, the majority decided), and the corpora now
-// guard them. Where the rules still disagree with a label, `labelled` keeps it and `note`
+// Five corpora (386, 339, 529, 552 and 549 replies; the last two raw SMTP replies) written down from
+// real MTAs and providers by five people who had not read these rules, labelled by the reason
+// definitions of issue 3. At first contact the rules agreed on 81%, 89%, 85%, 94% and 95% of the
+// reasons; they were corrected against each in turn (where labellers split, the majority decided),
+// and the corpora now guard them. Where the rules still disagree with a label, `labelled` keeps it and `note`
 // says why (a reviewed choice, or a known miss).
 const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.jsonl'), 'utf8')
   .split('\n')
@@ -177,7 +177,7 @@ const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.j
 
 describe('qualifyReply on an independent corpus', () => {
   it('holds the whole corpus', () => {
-    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(1800);
+    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(2350);
   });
 
   it.each(INDEPENDENT)('qualifies as %s: %j', (expected, reply) => {

@@ -8,6 +8,15 @@ import type { BounceRuleData } from '../bounce-rule.schema';
  */
 export const MAILBOX_STATE_RULES: BounceRuleData[] = [
   {
+    id: 'esc.system-storage',
+    description:
+      'X.3.1 "mail system full": the receiving server is out of disk, not the mailbox out of quota.',
+    match: { enhanced: ['*.3.1'], text: ['disk space', 'system storage', 'disk full', 'no space left'] },
+    type: 'Soft',
+    reason: 'Unreachable',
+    examples: ['452 4.3.1 <jdoe@example.com> Not enough disk space'],
+  },
+  {
     id: 'text.mailbox-full',
     description:
       'Over quota: temporary by nature, Soft even under 5xx (Campaign: Soft, valid again after 30 days).',
@@ -79,7 +88,7 @@ export const MAILBOX_STATE_RULES: BounceRuleData[] = [
     id: 'text.account-temporarily-disabled',
     description: 'A mailbox suspended, locked or disabled "temporarily": it will come back, Soft.',
     match: {
-      text: String.raw`(account|mail ?box|user|recipient)( \S+){0,3} (is |has been |was )?temporarily (disabled|deactivated|suspended|locked|blocked|frozen|inactive)`,
+      text: String.raw`(account|mail ?box|user|recipient)( \S+){0,3} (is |has been |was )?temporarily (disabled|deactivated|suspended|locked|frozen|inactive)`,
       exceptText: ['sender', 'sending', String.raw`\byour (account|ip|server|domain|host)\b`, 'outbound'],
     },
     type: 'Soft',

@@ -10,6 +10,7 @@ export const PROVIDER_RULES: BounceRuleData[] = [
     description: 'cPanel/Exim user-unknown text mentions "blacklisted" and would be read as a blocklist hit.',
     match: { text: 'the account or domain may not exist' },
     type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'UserUnknown',
     examples: [
       '550 The mail server could not deliver mail to jdoe@example.com.  The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.',

@@ -43,6 +43,8 @@ export const DNS_RULES: BounceRuleData[] = [
         String.raw`\bdns (soft|temporary|transient) (error|failure)`,
         String.raw`temporary (dns|name server|resolver) (error|failure|problem)`,
         'malformed or unexpected name server reply',
+        String.raw`malformed (dns|name) server reply`,
+        String.raw`\bdns time ?out`,
       ],
       // A failed query that did come back with an answer: the domain does not exist.
       exceptText: ['nonexistent', 'non-existent', 'does not exist', 'nxdomain', 'no such domain'],
@@ -76,6 +78,7 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         '(point|points|pointing) to non-?existent hosts?',
         'domain lookup failed',
         'host address lookups? failed',
+        'no mail servers? (appear to )?exist',
         String.raw`(can't|cannot|could not|couldn't|unable to) find (a |any )?(valid )?mx`,
         String.raw`\bno such host\b`,
         'indicated no smtp service',

@@ -24,7 +24,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
         'encryption (is )?(required|needed)',
       ],
       // "Client host rejected: ... TLS" style blocks of our IP stay refusals.
-      exceptText: ['blocked', 'black ?list', 'block ?list', 'spam', 'reputation'],
+      exceptText: ['blocked', 'black ?list', 'block ?list', 'spam', 'reputation', 'too many'],
     },
     type: 'ByClass',
     reason: 'Unreachable',
@@ -61,6 +61,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
         String.raw`sender (address |domain )?(has|with) (a )?null mx`,
         String.raw`sender (address |domain )?(has|with) no (mx|a|valid|dns)`,
         'required for sender address',
+        'valid mx for sender',
       ],
     },
     type: 'ByClass',
@@ -120,6 +121,8 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
         '(fails?|failed) to pass (spf|dkim|authentication)',
         'failed to authenticate',
       ],
+      // An SPF or DMARC check that could not run for a DNS timeout is a DNS failure.
+      exceptText: [String.raw`temp ?error`, 'temporary error', String.raw`dns time ?out`],
     },
     type: 'ByClass',
     typeWithoutCode: 'Hard',

@@ -86,7 +86,7 @@ export const ENHANCED_CODE_RULES: BounceRuleData[] = [
     match: { enhanced: ['*.3.*'] },
     type: 'ByClass',
     reason: 'Unreachable',
-    examples: ['452 4.3.1 Insufficient system storage', '554 5.3.0 Other or undefined mail system status'],
+    examples: ['452 4.3.5 System incorrectly configured', '554 5.3.0 Other or undefined mail system status'],
   },
   {
     id: 'esc.unable-to-route',

@@ -2,8 +2,9 @@ import type { BounceRuleData } from '../bounce-rule.schema';
 
 /**
  * The message outlived its time in some queue, ours or a relay's: Unreachable ("expired in the
- * queue"), and Soft whatever the code, since it says nothing about the address. They run early:
- * the reason the message expired ("connection refused", "DNS query failed") is quoted after it.
+ * queue"), and Soft whatever the code, as Postwave's own expiry is: it says nothing about the
+ * address, which must not be quarantined for it. They run early: the reason the message expired
+ * ("connection refused", "DNS query failed") is quoted after it.
  */
 export const EXPIRY_RULES: BounceRuleData[] = [
   {
@@ -28,6 +29,8 @@ export const EXPIRY_RULES: BounceRuleData[] = [
         'have been failing for a long time',
         'delivery expired',
         'maximum (queue|delivery) (time|lifetime)',
+        String.raw`(retries|attempts)[;,.]? giving up`,
+        'after (multiple|repeated|too many) (retries|attempts)',
       ],
       // "mailbox is full: retry timeout exceeded": the mailbox state is the reason worth keeping.
       exceptText: [String.raw`\bfull\b`, 'quota'],
@@ -87,8 +90,6 @@ export const GREYLIST_RULES: BounceRuleData[] = [
         'postgrey',
         'please come back in',
         String.raw`not yet authori[sz]ed to deliver`,
-        // Mimecast's greylisting answer.
-        'internal resources? (are )?temporarily unavailable',
       ],
     },
     type: 'Soft',
@@ -98,7 +99,6 @@ export const GREYLIST_RULES: BounceRuleData[] = [
       '451 4.7.1 Greylisting in action, please come back in 00:05:00',
       '421 4.7.1 Service unavailable; Client host [198.51.100.4] blocked using grey.rbl - Rechazo temporal, intentelo mas tarde por favor...Greylisting in action, please try again later',
       '451 4.7.1 <jdoe@example.com>: Recipient address rejected: Message greylisted, please retry in 5 minutes',
-      '451 Internal resources are temporarily unavailable - https://community.mimecast.com/docs/DOC-1369#451 [abc.uk82]',
     ],
   },
 ];
@@ -154,11 +154,11 @@ export const RATE_LIMIT_RULES: BounceRuleData[] = [
         'connection limit',
         'te veel verbindingen',
         'troppe connessioni',
+        'zu viele verbindungen',
         'za du[żz]o po[łl][ąa]cze[ńn]',
         'demasiadas conexiones',
         'concurrent (server |smtp )?connections',
         String.raw`max(imum)? (number of )?(concurrent )?(connections|sessions)`,
-        'too many (errors|invalid commands|bad commands|unrecognized commands)',
         'thread limit',
         'concurrency limit',
         // Cox and NetEase codes for a connection limit.
@@ -256,7 +256,7 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
       'The receiver says it deferred, rejected or blocked us for now, without a reason of its own ' +
       '(Yahoo "[GL01] temporarily deferred", Cox "temporarily rejected"): a temporary refusal.',
     match: {
-      text: String.raw`temporarily (deferred|rejected|refused|blocked)`,
+      text: String.raw`temporar(y|ily) (deferr(ed|al)|reject(ed|ion)|refus(ed|al)|blocked)`,
       exceptText: [
         'busy',
         'overloaded',
@@ -277,6 +277,20 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
     ],
   },
   {
+    id: 'text.verification-probe-failed',
+    description:
+      'Postfix could not verify the address because its probe could not reach the next server: says ' +
+      'nothing of the mailbox yet, a temporary failure in the delivery chain.',
+    match: {
+      text: String.raw`unverified address: .{0,200}(connection (timed out|refused)|connect to |lost connection)`,
+    },
+    type: 'Soft',
+    reason: 'Unreachable',
+    examples: [
+      '450 4.1.1 <jdoe@example.com>: Recipient address rejected: unverified address: connect to backend.example.com[10.0.0.5]:25: Connection timed out',
+    ],
+  },
+  {
     id: 'text.temporary-failure',
     description:
       'Explicitly temporary wording ("try again later", "server busy") under any other code: a ' +
@@ -293,6 +307,8 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
         'deferred',
         'essayer plus tard',
         'verification in progress',
+        'unable to chdir',
+        'lock file',
       ],
     },
     type: 'Soft',
@@ -334,6 +350,9 @@ export const SERVICE_RULES: BounceRuleData[] = [
         'closed (the )?connection',
         'did not complete in a reasonable amount of time',
         'transport error',
+        String.raw`\b(etimedout|econnrefused|econnreset|ehostunreach|enetunreach)\b`,
+        'cannot access mailbox',
+        'points to local host',
         'network error',
         'no smtp servers were available',
         'mail transport unavailable',
