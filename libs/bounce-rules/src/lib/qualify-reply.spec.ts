@@ -104,7 +104,6 @@ const EXPECTED: Record<string, string[]> = {
   'Soft Refused': [
     '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (AS800) [BN1NAM02FT010.eop-nam02.prod.protection.outlook.com]',
     '452 Too many recipients received this hour',
-    '421 4.7.0 Try again later, closing connection. (EHLO) s12-20020a05600c12cc00b0041a - gsmtp',
     '450 4.7.1 Try again later',
     '451 4.7.1 <jdoe@example.org>: Recipient address rejected: Greylisted for 5 minutes',
     '454 4.7.1 <jdoe@example.org>: Relay access denied',
@@ -126,6 +125,7 @@ const EXPECTED: Record<string, string[]> = {
     '554 5.0.0 Service unavailable',
   ],
   'Soft Unreachable': [
+    '421 4.7.0 Try again later, closing connection. (EHLO) s12-20020a05600c12cc00b0041a - gsmtp',
     '451 4.7.1 Sorry, the service is currently unavailable. Please come back later.',
     '421-4.7.0 TLS required for RCPT domain, closing connection.',
     '421 4.3.2 The maximum number of concurrent server connections has exceeded a limit, closing transmission channel',
@@ -163,11 +163,10 @@ describe('qualifyReply on real-world replies', () => {
   });
 });
 
-// Five corpora (386, 339, 529, 552 and 549 replies; the last two raw SMTP replies) written down from
-// real MTAs and providers by five people who had not read these rules, labelled by the reason
-// definitions of issue 3. At first contact the rules agreed on 81%, 89%, 85%, 94% and 95% of the
-// reasons; they were corrected against each in turn (where labellers split, the majority decided),
-// and the corpora now guard them. Where the rules still disagree with a label, `labelled` keeps it and `note`
+// Six corpora (386, 339, 529, 552, 549 and 457 replies) written down from real MTAs and providers by
+// six people who had not read these rules, labelled by the reason definitions of issue 3. At first
+// contact the rules agreed on 81%, 89%, 85%, 94%, 95% and 95% of the reasons; they were corrected
+// against each in turn (where labellers split, the majority decided), and the corpora now guard them. Where the rules still disagree with a label, `labelled` keeps it and `note`
 // says why (a reviewed choice, or a known miss).
 const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.jsonl'), 'utf8')
   .split('\n')
@@ -177,7 +176,7 @@ const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.j
 
 describe('qualifyReply on an independent corpus', () => {
   it('holds the whole corpus', () => {
-    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(2350);
+    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(2800);
   });
 
   it.each(INDEPENDENT)('qualifies as %s: %j', (expected, reply) => {

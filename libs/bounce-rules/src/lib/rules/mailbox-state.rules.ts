@@ -113,6 +113,7 @@ export const MAILBOX_STATE_RULES: BounceRuleData[] = [
         String.raw`\binactive\b`,
         '(blocked|disabled|closed|suspended|locked|deleted) (due to|for|because of) inactivity',
         String.raw`(postfach|konto)( \S+){0,3} (wurde )?(deaktiviert|gesperrt)`,
+        String.raw`(was |has )?not (been )?used for (more than )?\d+ (months?|days?|years?)`,
         String.raw`(bo[iî]te|compte)( \S+){0,3} (est |a été )?(d[ée]sactiv[ée]e?|suspendu)`,
         String.raw`(buz[oó]n|cuenta)( \S+){0,3} (est[áa] |ha sido )?(desactivad[oa]|suspendid[oa])`,
         String.raw`(casella|account)( \S+){0,3} (è |e' )?(disattivat[oa]|sospes[oa])`,

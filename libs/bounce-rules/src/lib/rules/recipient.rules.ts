@@ -79,6 +79,7 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'domain lookup failed',
         'host address lookups? failed',
         'no mail servers? (appear to )?exist',
+        String.raw`domain \S+ (couldn't|could not|cannot) be found`,
         String.raw`(can't|cannot|could not|couldn't|unable to) find (a |any )?(valid )?mx`,
         String.raw`\bno such host\b`,
         'indicated no smtp service',
@@ -180,6 +181,8 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         '주소를 찾을 수 없습니다',
         // A sending platform's own suppression of a known hard bounce.
         'previously bounced',
+        'validrcptto',
+        String.raw`mailbox (name )?(is )?not allowed`,
         String.raw`no se encontr[óo] \S+ en`,
         String.raw`n[ãa]o foi encontrad[oa] em`,
         String.raw`est introuvable sur`,

@@ -187,7 +187,7 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         "(do not|don't|does not|doesn't|cannot|can't) accept (e-?)?mails? from",
         'go away',
         String.raw`your (ip|server|host|domain|message|e-?mail|mail|address)\b.{0,40}(rejected|refused|denied|not accepted|not allowed|blocked)`,
-        '(rejected|refused) by (the )?(recipient|user|rule|filter|administrator)',
+        '(rejected|refused) by (the )?(recipient|user|rule|filter|administrator|destination)',
         'filtered',
         // Exchange Online's NDR prose.
         '(delivery|message) was (refused|rejected)',

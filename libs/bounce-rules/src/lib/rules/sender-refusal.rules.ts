@@ -84,7 +84,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
       "the receiver's policy, typed by the reply class.",
     match: {
       text: [
-        'relay(ing)? (access )?(denied|not permitted|not allowed|prohibited|refused)',
+        'relay(ing)? (access )?(denied|not permitted|not allowed|prohibited|refused|disallowed)',
         'unable to relay',
         'relaying to .{1,80} (prohibited|denied|not allowed)',
         "(not|isn't) allowed to relay",
@@ -121,8 +121,6 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
         '(fails?|failed) to pass (spf|dkim|authentication)',
         'failed to authenticate',
       ],
-      // An SPF or DMARC check that could not run for a DNS timeout is a DNS failure.
-      exceptText: [String.raw`temp ?error`, 'temporary error', String.raw`dns time ?out`],
     },
     type: 'ByClass',
     typeWithoutCode: 'Hard',

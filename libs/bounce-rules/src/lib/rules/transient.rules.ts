@@ -2,9 +2,9 @@ import type { BounceRuleData } from '../bounce-rule.schema';
 
 /**
  * The message outlived its time in some queue, ours or a relay's: Unreachable ("expired in the
- * queue"), and Soft whatever the code, as Postwave's own expiry is: it says nothing about the
- * address, which must not be quarantined for it. They run early: the reason the message expired
- * ("connection refused", "DNS query failed") is quoted after it.
+ * queue"), typed by class, and Hard without a code (a DSN that reports expiry reports the end, as
+ * the labellers who were not told otherwise read it). They run early: the reason the message
+ * expired ("connection refused", "DNS query failed") is quoted after it.
  */
 export const EXPIRY_RULES: BounceRuleData[] = [
   {
@@ -30,12 +30,14 @@ export const EXPIRY_RULES: BounceRuleData[] = [
         'delivery expired',
         'maximum (queue|delivery) (time|lifetime)',
         String.raw`(retries|attempts)[;,.]? giving up`,
+        'long failure period',
         'after (multiple|repeated|too many) (retries|attempts)',
       ],
       // "mailbox is full: retry timeout exceeded": the mailbox state is the reason worth keeping.
       exceptText: [String.raw`\bfull\b`, 'quota'],
     },
-    type: 'Soft',
+    type: 'ByClass',
+    typeWithoutCode: 'Hard',
     reason: 'Unreachable',
     examples: [
       '550 4.4.7 QUEUE.Expired; message expired',
@@ -239,6 +241,8 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
         'system problem',
         'local problem',
         String.raw`\b(server|system|internal|local|temporary|processing) error\b`,
+        // Gmail's "Try again later, closing connection. (EHLO)" reads as a session it drops.
+        'closing connection',
       ],
     },
     type: 'Soft',
@@ -247,7 +251,6 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
       '451 4.7.500 Server busy. Please try again later from [198.51.100.1]. (S77714)',
       '451 4.7.1 Please try again later',
       '450 4.7.1 <jdoe@example.com>: Recipient address rejected: Please try again later',
-      '421 4.7.0 Try again later, closing connection. (EHLO) s12-20020a05600c12cc00b0041a - gsmtp',
     ],
   },
   {
@@ -307,6 +310,7 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
         'deferred',
         'essayer plus tard',
         'verification in progress',
+        'could be reached at this time',
         'unable to chdir',
         'lock file',
       ],
