@@ -163,10 +163,11 @@ describe('qualifyReply on real-world replies', () => {
   });
 });
 
-// Six corpora (386, 339, 529, 552, 549 and 457 replies) written down from real MTAs and providers by
-// six people who had not read these rules, labelled by the reason definitions of issue 3. At first
-// contact the rules agreed on 81%, 89%, 85%, 94%, 95% and 95% of the reasons; they were corrected
-// against each in turn (where labellers split, the majority decided), and the corpora now guard them. Where the rules still disagree with a label, `labelled` keeps it and `note`
+// Seven corpora (386, 339, 529, 552, 549, 457 and 477 replies) written down from real MTAs and
+// providers by seven people who had not read these rules, labelled by the reason definitions of
+// issue 3. At first contact the rules agreed on 81%, 89%, 85%, 94%, 95%, 95% and 93% of the reasons;
+// they were corrected against each in turn (where labellers split, the majority decided), and the
+// corpora now guard them. Where the rules still disagree with a label, `labelled` keeps it and `note`
 // says why (a reviewed choice, or a known miss).
 const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.jsonl'), 'utf8')
   .split('\n')
@@ -176,7 +177,7 @@ const INDEPENDENT = readFileSync(join(__dirname, 'fixtures/independent-replies.j
 
 describe('qualifyReply on an independent corpus', () => {
   it('holds the whole corpus', () => {
-    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(2800);
+    expect(INDEPENDENT.length).toBeGreaterThanOrEqual(3280);
   });
 
   it.each(INDEPENDENT)('qualifies as %s: %j', (expected, reply) => {

@@ -36,6 +36,8 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         'blocked - see',
         String.raw`\[BL\d\d\]`,
       ],
+      // A sender's own list of addresses that bounced before is about the address.
+      exceptText: ['previous hard bounce'],
     },
     type: 'ByClass',
     typeWithoutCode: 'Hard',
@@ -193,8 +195,15 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         '(delivery|message) was (refused|rejected)',
         String.raw`(delivery|mail|sending) (to this address )?is not allowed`,
         'synchronization error',
+        // A sending platform's own suppressions: unsubscribed, complained, listed by the account.
+        'suppression list',
+        'unsubscribed address',
+        'previous abuse report',
+        'suppressed due to',
         'provider rejected it',
       ],
+      // A sending platform suppressing an address that bounced before: about the address.
+      exceptText: ['history of bouncing', 'previous hard bounce', 'bounced address'],
     },
     type: 'ByClass',
     typeWithoutCode: 'Hard',
