@@ -19,6 +19,10 @@ export interface HostCpu {
   readonly avx512ifma: boolean;
 }
 
+/** "AMD EPYC family 25 model 1", as the bench prints and records it. */
+export const describeCpu = (cpu: HostCpu): string =>
+  `${cpu.model} family ${cpu.family ?? '?'} model ${cpu.modelNumber ?? '?'}`;
+
 export function hostCpu(): HostCpu {
   let info = '';
   try {

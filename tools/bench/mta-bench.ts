@@ -53,7 +53,7 @@ import { DKIM_KEY_ENV_PREFIX } from '@postwave/sending/feature';
 import { BENCH_DOMAIN } from './bench-content';
 import { measureCeiling, startSink, type BenchSink, type CeilingResult } from './bench-sink';
 import { formatProfileSummary, summarizeProfile } from './cpu-profile-summary';
-import { hostCpu, measureSigningCost, type SigningCost } from './host-signing';
+import { describeCpu, hostCpu, measureSigningCost, type SigningCost } from './host-signing';
 import type { DkimChoice, RunParams, RunResult } from './mta-bench-run';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -267,8 +267,7 @@ async function main(): Promise<void> {
     const signing: SigningCost = measureSigningCost(cpus().length);
     const cpu = hostCpu();
     out(
-      `host: ${cpu.model} (family ${cpu.family ?? '?'}, model ${cpu.modelNumber ?? '?'}, ` +
-        `${cpu.avx512ifma ? 'with' : 'without'} AVX-512 IFMA); one RSA-2048 signature costs ` +
+      `host: ${describeCpu(cpu)} (${cpu.avx512ifma ? 'with' : 'without'} AVX-512 IFMA); one RSA-2048 signature costs ` +
         `${fmt(signing.rsaSignMs, 3)} ms of a core; RSA signing alone bounds ` +
         `${cpus().length} core(s) at ${fmt(signing.boundMsgPerSec)} msg/s`,
     );
@@ -428,7 +427,7 @@ async function main(): Promise<void> {
       platformRunsMsgPerSec100k: spreads.get('100k/platform') ?? null,
       sinkCeilingMsgPerSec: round(ceiling20k?.msgPerSec),
       sinkCeilingMsgPerSec100k: round(ceiling100k?.msgPerSec),
-      cpu: `${cpu.model} family ${cpu.family ?? '?'} model ${cpu.modelNumber ?? '?'}`,
+      cpu: describeCpu(cpu),
       cpuAvx512Ifma: cpu.avx512ifma,
       rsaSignMs: round(signing.rsaSignMs, 3),
       rsaSigningBoundMsgPerSec: round(signing.boundMsgPerSec),

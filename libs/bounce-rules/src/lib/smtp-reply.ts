@@ -70,10 +70,11 @@ export function parseSmtpReply(input: string): SmtpReply {
     if (line) parts.push(line);
   }
 
-  let text = parts.join(' ').replace(/\s+/g, ' ').trim();
+  let text = parts.join(' ');
   // A multi-line reply flattened onto one line ("... Please try 550-5.1.1 double-checking ...")
   // keeps its continuation prefixes inside the text; they would split the wording the rules read.
-  if (code !== null) text = text.replace(continuationPrefix(code, enhanced), ' ').replace(/\s+/g, ' ').trim();
+  if (code !== null) text = text.replace(continuationPrefix(code, enhanced), ' ');
+  text = text.replace(/\s+/g, ' ').trim();
   enhanced ??= EMBEDDED_ENHANCED.exec(text)?.[1] ?? null;
   return { code, enhanced, text, raw };
 }

@@ -99,9 +99,9 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         String.raw`(host|domain|server|\.[a-z]{2,}) does not accept (e-?)?mail(?! from)`,
         "couldn't find any host named",
       ],
+      // "no MXs for this domain could be reached" is about reaching them, not about their existence.
       exceptText: ['be reached', 'unreachable'],
     },
-    // "no MXs for this domain could be reached" is about reaching them, not about their existence.
     type: 'ByClass',
     typeWithoutCode: 'Hard',
     reason: 'InvalidDomain',

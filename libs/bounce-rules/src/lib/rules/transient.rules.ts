@@ -225,6 +225,15 @@ export const RATE_LIMIT_RULES: BounceRuleData[] = [
   },
 ];
 
+/** A deferral that blames the receiver's own system: Unreachable, not a refusal of us. */
+const SYSTEM_TROUBLE = [
+  'unavailable',
+  'overloaded',
+  'system problem',
+  'local problem',
+  String.raw`\b(server|system|internal|local|temporary|processing) error\b`,
+];
+
 export const TEMPORARY_RULES: BounceRuleData[] = [
   {
     id: 'text.policy-deferral',
@@ -242,11 +251,7 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
         'deferred',
       ],
       exceptText: [
-        'unavailable',
-        'overloaded',
-        'system problem',
-        'local problem',
-        String.raw`\b(server|system|internal|local|temporary|processing) error\b`,
+        ...SYSTEM_TROUBLE,
         // Gmail's "Try again later, closing connection. (EHLO)" reads as a session it drops.
         'closing connection',
       ],
@@ -267,13 +272,9 @@ export const TEMPORARY_RULES: BounceRuleData[] = [
     match: {
       text: String.raw`temporar(y|ily) (deferr(ed|al)|reject(ed|ion)|refus(ed|al)|blocked)`,
       exceptText: [
+        ...SYSTEM_TROUBLE,
         'busy',
-        'overloaded',
-        'unavailable',
         'resources',
-        'system problem',
-        'local problem',
-        String.raw`\b(server|system|internal|local|temporary|processing) error\b`,
         // Gmail's 4.3.0 "Mail server temporarily rejected message" is its own transient failure.
         'mail server temporarily rejected',
       ],

@@ -29,6 +29,8 @@ import type { EntityManager } from 'typeorm';
 const pathKey = (site: string, ip: string) => `${site}|${ip}`;
 const hourOf = (at: number) => new Date(at).toISOString().slice(0, 13) + ':00Z';
 const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
+/** The key of a day's warm-up count for one site and source address. */
+const dayKey = (day: string, site: string, ip: string) => `${day}|${site}|${ip}`;
 const DAY_MS = 86_400_000;
 /** How often the rules file is looked at for changes. */
 const RULES_CHECK_MS = 1000;
@@ -91,7 +93,7 @@ export class MtaShaping {
         .getRawMany<Record<string, unknown>>(),
     );
     for (const hour of hours) {
-      const key = `${today}|${hour['site']}|${hour['source_ip']}`;
+      const key = dayKey(today, String(hour['site']), String(hour['source_ip']));
       const attempts = Number(hour['accepted']) + Number(hour['deferred']) + Number(hour['bounced']);
       this.usedToday.set(key, (this.usedToday.get(key) ?? 0) + attempts);
     }
@@ -120,18 +122,18 @@ export class MtaShaping {
 
   underCap(match: SiteMatch, ip: string, at = Date.now()): boolean {
     const cap = warmupCap(this.warmup, ip, match.rule.id, at) ?? warmupCap(this.warmup, ip, match.site, at);
-    return cap === null || (this.usedToday.get(`${dayOf(at)}|${match.site}|${ip}`) ?? 0) < cap;
+    return cap === null || (this.usedToday.get(dayKey(dayOf(at), match.site, ip)) ?? 0) < cap;
   }
 
   /** Counts an attempt against today's warm-up cap as it starts (persisted with its outcome). */
   countAttempt(match: SiteMatch, ip: string, at = Date.now()): void {
-    const key = `${dayOf(at)}|${match.site}|${ip}`;
+    const key = dayKey(dayOf(at), match.site, ip);
     this.usedToday.set(key, (this.usedToday.get(key) ?? 0) + 1);
   }
 
   /** Takes back an attempt counted as it was announced to the server and then never sent. */
   uncountAttempt(match: SiteMatch, ip: string, at = Date.now()): void {
-    const key = `${dayOf(at)}|${match.site}|${ip}`;
+    const key = dayKey(dayOf(at), match.site, ip);
     const used = this.usedToday.get(key) ?? 0;
     if (used > 0) this.usedToday.set(key, used - 1);
   }
