@@ -36,12 +36,28 @@ const RuleMatchSchema = z
       )
       .min(1)
       .optional(),
+    /**
+     * Only a reply without a basic reply code: the prose of a DSN or NDR, which the sending MTA wrote
+     * itself ("Unrouteable address" from Exim's own router is about the domain; the same words from a
+     * remote server, under 550, are about the mailbox).
+     */
+    withoutCode: z.literal(true).optional(),
     /** Case-insensitive regex (or alternatives) that must match the reply text. */
     text: patterns.optional(),
     /** Case-insensitive regex (or alternatives) that must NOT match the reply text. */
     exceptText: patterns.optional(),
+    /**
+     * What `text` and `exceptText` read: `reply` (the default) is the SMTP reply found in the input,
+     * a DSN's or log line's wrapping cut off; `whole` is the whole input, its lines joined. A delay
+     * warning quotes the receiver's deferral, and only its own wording says it is a warning.
+     */
+    scope: z.enum(['reply', 'whole']).optional(),
   })
-  .strict();
+  .strict()
+  .refine((match) => !(match.withoutCode && match.codes), {
+    path: ['withoutCode'],
+    message: "cannot be combined with 'codes': a reply with a code never matches",
+  });
 
 export const BounceRuleSchema = z
   .object({
@@ -106,7 +122,7 @@ export function toRegExp(p: string | readonly string[]): RegExp {
 }
 
 export function isMatchAll(match: BounceRuleData['match']): boolean {
-  return !match.codes && !match.enhanced && !match.text && !match.exceptText;
+  return !match.codes && !match.enhanced && !match.text && !match.exceptText && !match.withoutCode;
 }
 
 export function ruleIdOf(data: unknown, index: number): string {

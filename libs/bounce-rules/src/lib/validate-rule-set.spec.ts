@@ -48,6 +48,30 @@ describe('validateRuleSet', () => {
     expect(issuesOf([rule({ typeWithoutCode: 'Ignored' as never })])).toEqual(['test.rule typeWithoutCode']);
   });
 
+  it('matches withoutCode only on a reply that carries no basic code, and refuses it beside codes', () => {
+    const set = validateRuleSet([
+      rule({ match: { withoutCode: true, text: 'unrouteable address' }, reason: 'InvalidDomain' }),
+    ]);
+    expect(qualifyReply('jdoe@example.org\r\n    Unrouteable address', set).rule).toBe('test.rule');
+    expect(qualifyReply('550 Unrouteable address', set).rule).toBe(UNMATCHED_RULE_ID);
+    expect(issuesOf([rule({ match: { withoutCode: true, codes: ['550'] } })])).toEqual([
+      'test.rule match.withoutCode',
+    ]);
+  });
+
+  it("reads the whole input with scope 'whole', and only the reply found in it by default", () => {
+    const warning =
+      'THIS IS A WARNING ONLY.\r\n<jdoe@example.com>: host mx.example.com[198.51.100.9] said: 451 4.7.1 Try again later';
+    const match = { text: 'warning only', exceptText: 'action: failed' };
+    expect(qualifyReply(warning, validateRuleSet([rule({ match })])).rule).toBe(UNMATCHED_RULE_ID);
+    const whole = validateRuleSet([rule({ match: { ...match, scope: 'whole' }, type: 'Ignored' })]);
+    expect(qualifyReply(warning, whole).rule).toBe('test.rule');
+    expect(qualifyReply(`${warning}\r\nAction: failed`, whole).rule).toBe(UNMATCHED_RULE_ID);
+    expect(issuesOf([rule({ match: { text: 'x', scope: 'all' as never } })])).toEqual([
+      'test.rule match.scope',
+    ]);
+  });
+
   it('reports no rule when a set without catch-all matches nothing', () => {
     expect(qualifyReply('421 busy', validateRuleSet([rule()]))).toMatchObject({
       type: 'NotDefined',

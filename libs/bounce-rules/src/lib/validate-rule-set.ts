@@ -27,20 +27,30 @@ function matchableText(text: string): string {
   return text.slice(0, MAX_MATCHED_CHARS).replace(/[\u2018\u2019\u02bc]/g, "'");
 }
 
+/** The whole input on one line: real and escaped line breaks (see parseSmtpReply) and runs of blanks as one space. */
+function wholeInput(raw: string): string {
+  return raw
+    .replace(/\\r\\n|\\n|\\r/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 function compile(rule: ValidRuleData): BounceRule {
-  const { codes, enhanced, text, exceptText } = rule.match;
+  const { codes, enhanced, text, exceptText, scope, withoutCode } = rule.match;
   const codeRes = codes?.map((c) => new RegExp(`^${c.replace(/x/g, '\\d')}$`));
   const enhancedParts = enhanced?.map((p) => p.split('.'));
   const textRe = text ? toRegExp(text) : undefined;
   const exceptRe = exceptText ? toRegExp(exceptText) : undefined;
 
   const test = (reply: SmtpReply): boolean => {
+    if (withoutCode && reply.code !== null) return false;
     if (codeRes && (reply.code === null || !codeRes.some((re) => re.test(String(reply.code))))) return false;
     if (enhancedParts) {
       const code = reply.enhanced;
       if (code === null || !enhancedParts.some((p) => enhancedMatches(p, code))) return false;
     }
-    const t = textRe || exceptRe ? matchableText(reply.text) : '';
+    const t =
+      !textRe && !exceptRe ? '' : matchableText(scope === 'whole' ? wholeInput(reply.raw) : reply.text);
     if (textRe && !textRe.test(t)) return false;
     if (exceptRe && exceptRe.test(t)) return false;
     return true;
