@@ -93,6 +93,26 @@ describe('parseSmtpReply', () => {
     expect(parseSmtpReply('')).toEqual({ code: null, enhanced: null, text: '', raw: '' });
   });
 
+  it('reads the reply in the Diagnostic-Code field of a pasted DSN block, with Status as its enhanced code', () => {
+    for (const block of [
+      'Action: failed\r\nStatus: 5.0.0\r\nDiagnostic-Code: smtp; 550 Requested action not taken: mailbox unavailable',
+      'Action: failed\\r\\nStatus: 5.0.0\\r\\nDiagnostic-Code: smtp; 550 Requested action not taken: mailbox unavailable',
+    ]) {
+      expect(parseSmtpReply(block)).toMatchObject({
+        code: 550,
+        enhanced: '5.0.0',
+        text: 'Requested action not taken: mailbox unavailable',
+      });
+    }
+    expect(
+      parseSmtpReply('Status: 5.2.2\r\nDiagnostic-Code: X-Unix; mail.local: Disc quota exceeded'),
+    ).toMatchObject({
+      code: null,
+      enhanced: '5.2.2',
+      text: 'mail.local: Disc quota exceeded',
+    });
+  });
+
   it('does not take a non-SMTP number for a reply code', () => {
     expect(parseSmtpReply('123 go').code).toBeNull();
     expect(parseSmtpReply('6000 messages').code).toBeNull();

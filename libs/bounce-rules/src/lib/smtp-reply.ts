@@ -23,7 +23,13 @@ const EMBEDDED_ENHANCED = /(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)(?!\w)/
 // signal to find the reply inside such wrappers without being fooled by random numbers.
 const DIAGNOSTIC_PREFIX = /^(?:diagnostic-code:\s*)?(?:smtp|x-postfix|x-local|x-unix)\s*;\s*/i;
 const SAID_PREFIX = /\bsaid:\s*(?=[2-5]\d\d[\s-])/i;
-const WRAPPED_REPLY = /(?:^|[\s'"(#:;])(?=[2-5]\d\d[ -][245]\.\d{1,3}\.\d{1,3}(?:\s|$))/;
+// An RFC 3464 field block pasted whole ("Action: failed / Status: 5.0.0 / Diagnostic-Code: smtp; 550
+// ..."): the reply is in the Diagnostic-Code field, and the Status field is the enhanced code when
+// the reply has none.
+// A field may follow an escaped line break ("...\\r\\nDiagnostic-Code: ..."), where no word boundary is.
+const DIAGNOSTIC_FIELD = /(?:\\[rn]|\b)diagnostic-code:\s*(?:(?:smtp|x-postfix|x-local|x-unix)\s*;\s*)?/i;
+const STATUS_FIELD = /(?:\\[rn]|\b)status:\s*([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)/i;
+const WRAPPED_REPLY = /(?:^|[\s'"(#:;])(?=[2-5]\d\d[ -][245]\.\d{1,3}\.\d{1,3}(?:\s|$|\\[rn]))/;
 // Without an enhanced code, only trust a final-reply code right after a colon or quote, as in Exim's
 // "SMTP error from remote mail server after RCPT TO:<x>: 550 No such user" or Gmail's "The response was: 550 ...".
 const WRAPPED_BASIC_REPLY = /[:'"]\s*(?=[245][0-5]\d[ -][^\d.])/;
@@ -42,6 +48,11 @@ function unwrap(input: string): string {
   if (LINE_PREFIX.test(s)) return s;
   const said = SAID_PREFIX.exec(s);
   if (said) return s.slice(said.index + said[0].length);
+  const field = DIAGNOSTIC_FIELD.exec(s);
+  if (field) {
+    s = s.slice(field.index + field[0].length);
+    if (LINE_PREFIX.test(s)) return s;
+  }
   const wrapped = WRAPPED_REPLY.exec(s) ?? WRAPPED_BASIC_REPLY.exec(s);
   if (wrapped) s = s.slice(wrapped.index + wrapped[0].length);
   return s;
@@ -75,7 +86,7 @@ export function parseSmtpReply(input: string): SmtpReply {
   // keeps its continuation prefixes inside the text; they would split the wording the rules read.
   if (code !== null) text = text.replace(continuationPrefix(code, enhanced), ' ');
   text = text.replace(/\s+/g, ' ').trim();
-  enhanced ??= EMBEDDED_ENHANCED.exec(text)?.[1] ?? null;
+  enhanced ??= EMBEDDED_ENHANCED.exec(text)?.[1] ?? STATUS_FIELD.exec(raw)?.[1] ?? null;
   return { code, enhanced, text, raw };
 }
 

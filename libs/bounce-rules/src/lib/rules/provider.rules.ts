@@ -219,7 +219,11 @@ export const PROVIDER_RULES: BounceRuleData[] = [
     description:
       'AOL (RTR/RLY/HVU/CON/DYN) codes are IP or content blocks; 521 5.2.1 is not a disabled mailbox.',
     match: {
-      text: [String.raw`\((RTR|RLY|HVU|CON|DYN|MFF|DMARC):[A-Z0-9]+\)`, 'aol will not accept delivery'],
+      // With or without the parentheses: older replies wrote "554 RLY:B1 https://...".
+      text: [
+        String.raw`(\(|\b)(RTR|RLY|HVU|CON|DYN|MFF|DMARC):[A-Z0-9]+(\)|\b)`,
+        'aol will not accept delivery',
+      ],
     },
     type: 'ByClass',
     reason: 'Refused',

@@ -46,8 +46,21 @@ export const DNS_RULES: BounceRuleData[] = [
         String.raw`malformed (dns|name) server reply`,
         String.raw`\bdns time ?out`,
       ],
-      // A failed query that did come back with an answer: the domain does not exist.
-      exceptText: ['nonexistent', 'non-existent', 'does not exist', 'nxdomain', 'no such domain'],
+      exceptText: [
+        // A failed query that did come back with an answer: the domain does not exist.
+        'nonexistent',
+        'non-existent',
+        'does not exist',
+        'nxdomain',
+        'no such domain',
+        String.raw`non esiste|n'existe pas|existiert nicht|no existe|nie istnieje|neexistuje`,
+        '不存在',
+        // A reverse lookup of our IP is the receiver's requirement on us: a refusal.
+        'reverse',
+        String.raw`\brdns\b`,
+        String.raw`\bptr\b`,
+        'full circle',
+      ],
     },
     type: 'ByClass',
     reason: 'Unreachable',
@@ -61,6 +74,17 @@ export const DNS_RULES: BounceRuleData[] = [
 ];
 
 export const RECIPIENT_RULES: BounceRuleData[] = [
+  {
+    id: 'text.unrouteable-without-code',
+    description:
+      'Exim\'s own "Unrouteable address" in the DSN it writes: its router found no way to the ' +
+      "recipient domain, so Invalid domain. The same words under a remote server's 550 are about " +
+      'the mailbox (text.user-unknown).',
+    match: { withoutCode: true, text: String.raw`unrout(e)?able address` },
+    type: 'Hard',
+    reason: 'InvalidDomain',
+    examples: ['  jdoe@example.invalid\r\n    Unrouteable address', 'Unrouteable address'],
+  },
   {
     id: 'text.domain-unknown',
     description:
@@ -98,9 +122,12 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'name or service not known',
         String.raw`(host|domain|server|\.[a-z]{2,}) does not accept (e-?)?mail(?! from)`,
         "couldn't find any host named",
+        String.raw`(dominio|domaine|domain|dom[äa]ne|dom[ée]na|domena)( \S+)? (non esiste|n'existe pas|existiert nicht|neexistuje|nie istnieje|no existe)`,
+        '域名不存在',
+        '도메인이? 존재하지 않',
       ],
       // "no MXs for this domain could be reached" is about reaching them, not about their existence.
-      exceptText: ['be reached', 'unreachable'],
+      exceptText: [String.raw`\b(mx(s|es)?|hosts?|servers?)\b.{0,60}be reached`, 'unreachable'],
     },
     type: 'ByClass',
     typeWithoutCode: 'Hard',
@@ -202,7 +229,16 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'нет такого (пользователя|ящика|адреса)',
         'пользовател[ья] не существует',
         '(adres|użytkownik|skrzynka)( \\S+)? nie istnieje',
-        '(adresa|uživatel|schránka)( \\S+)? neexistuje',
+        String.raw`(adres[áa]t|adresa|u[žz]ivatel|schr[áa]nka)( \S+)? neexistuje`,
+        String.raw`\b(empf[äa]nger|adresse)( <?\S+>?)? (ist )?(unbekannt|existiert nicht)`,
+        String.raw`adresse( du destinataire)?( \S+)? est introuvable`,
+        String.raw`destinatario( \S+)? non esiste`,
+        String.raw`(アドレス|宛先).{0,60}存在しません`,
+        '(주소|사용자|계정)[가이]? 존재하지 않',
+        '未开通',
+        // Domino: not in the directory, or no mail file behind the entry.
+        String.raw`non r[ée]pertori[ée] dans l'annuaire`,
+        'does not specify a valid mail file',
       ],
       // A bad From: header or sender address is a content / sender refusal, not an unknown recipient.
       exceptText: [

@@ -36,8 +36,12 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         'blocked - see',
         String.raw`\[BL\d\d\]`,
       ],
-      // A sender's own list of addresses that bounced before is about the address.
-      exceptText: ['previous hard bounce'],
+      exceptText: [
+        // A sender's own list of addresses that bounced before is about the address.
+        'previous hard bounce',
+        // A connection limit, with the receiver's lookup page for our IP beside it.
+        'too many (connections|concurrent|simultaneous)',
+      ],
     },
     type: 'ByClass',
     typeWithoutCode: 'Hard',
@@ -70,6 +74,8 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         'infected',
         'phishing',
         'suspicious',
+        'suspected (bounce|abuse|fraud|attack)',
+        'bounce attack',
         'security (issue|polic|reason|risk)',
         'potential(ly)? (harmful|dangerous|security)',
         '(illegal|banned|prohibited|forbidden|blocked|dangerous|executable) (file |attachment)',
@@ -142,7 +148,7 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
     match: {
       text: [
         String.raw`client host (\[[^\]]*\] )?(rejected|blocked)`,
-        String.raw`\b(your|sending|sender's|client|connecting|source) (ip|host|server|mta|network)( address)?( \S+){0,3} (blocked|banned|blacklisted|rejected|refused|not allowed)`,
+        String.raw`\b(your|sending|sender's|client|connecting|source) (ip|host|server|mta|network)( address)?( \S+){0,3} (temporarily |permanently )?(blocked|banned|blacklisted|rejected|refused|not allowed|suspended)`,
         String.raw`\bip( address)? \[?[0-9a-f.:]+\]? (is |has been |was )?(temporarily |permanently )?(blocked|banned|blacklisted|rejected|refused|not allowed)`,
         'banned sending ip',
         String.raw`is not allowed to send (e-?)?mail`,
@@ -158,6 +164,7 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         'reputation',
         'too many (spam|complaints)',
       ],
+      exceptText: ['too many (connections|concurrent|simultaneous)'],
     },
     type: 'ByClass',
     typeWithoutCode: 'Hard',
@@ -198,6 +205,7 @@ export const REPUTATION_REFUSAL_RULES: BounceRuleData[] = [
         // A sending platform's own suppressions: unsubscribed, complained, listed by the account.
         'suppression list',
         'unsubscribed address',
+        'has unsubscribed',
         'previous abuse report',
         'suppressed due to',
         'provider rejected it',

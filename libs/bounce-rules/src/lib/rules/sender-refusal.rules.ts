@@ -43,6 +43,7 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
     match: {
       text: [
         'sender address rejected',
+        String.raw`sender'?s? address (was |is )?not (allowed|accepted|permitted)`,
         'sender (verify|verification|callout)',
         'verification failed for',
         'sender (is )?denied',
@@ -52,7 +53,8 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
         'envelope sender',
         'unroutable sender',
         'emetteur invalide',
-        'mail from not owned by user',
+        'not owned by user',
+        'invalid return[- ]path',
         'null sender',
         'empty envelope senders',
         'badmailfrom',
@@ -78,6 +80,38 @@ export const SENDER_REFUSAL_RULES: BounceRuleData[] = [
       '553 sorry, your envelope sender domain must exist (#5.7.1)',
       '451 Message temporarily deferred due to unresolvable RFC.5321 from domain. See https://senders.yahooinc.com/error-codes#unresolvable-from-domain',
       '550 5.7.27 Sender address has null MX',
+    ],
+  },
+  {
+    id: 'text.sender-account',
+    description:
+      'The sending account or identity is not allowed to send (suspended, paused, unverified, a ' +
+      'From the receiver or relay will not take): a refusal of our sender, typed by class.',
+    match: {
+      text: [
+        String.raw`sending (for|from|by|on) (this|your) account`,
+        String.raw`your (\S+ )?account (has been |is |was )?(temporarily |permanently )?(suspended|paused|disabled|blocked|deactivated|restricted|under review|not (yet )?activated|pending)`,
+        'account (is )?(under review|under validation|pending approval)',
+        'not allowed to send',
+        'sender restrictions',
+        'sender identity',
+        String.raw`(sender|sending|from) (domain|address|identity)( \S+)? (is )?not (verified|confirmed|authori[sz]ed|allowed|owned)`,
+        'not a (verified|confirmed) sender',
+        String.raw`(blank|empty|missing|invalid) from:? (address|header)`,
+        'provide a valid from',
+        String.raw`\bfrom:? domain( \S+)? (is )?(invalid|not valid)`,
+        String.raw`sending (is |has been )?(paused|disabled|suspended)`,
+      ],
+    },
+    type: 'ByClass',
+    typeWithoutCode: 'Hard',
+    reason: 'Refused',
+    examples: [
+      '550 message sending for this account is disabled',
+      '550 Your account has been suspended. Please contact support.',
+      '550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.',
+      '550 jdoe@example.com Blank From: addresses are not allowed. Provide a valid From. IB501',
+      'Mail sent by user nobody being discarded due to sender restrictions',
     ],
   },
   {

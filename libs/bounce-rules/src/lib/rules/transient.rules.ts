@@ -2,9 +2,12 @@ import type { BounceRuleData } from '../bounce-rule.schema';
 
 /**
  * The message outlived its time in some queue, ours or a relay's: Unreachable ("expired in the
- * queue"), typed by class, and Hard without a code (a DSN that reports expiry reports the end, as
- * the labellers who were not told otherwise read it). They run early: the reason the message
- * expired ("connection refused", "DNS query failed") is quoted after it.
+ * queue") and Soft whatever the code. The delivery is over, but the address is not shown to be bad:
+ * Campaign retargets an Unreachable address until its error count is reached instead of
+ * quarantining it at once, and most independent labellers who were not told how to type expiry
+ * (four of seven) typed it Soft, as sending platforms do (a "transient" bounce, a timeout class).
+ * They run early and read the whole input: the expiry is stated in a DSN's own prose, and the reason
+ * the message expired ("connection refused", "DNS query failed", a greylisting reply) is quoted after it.
  */
 export const EXPIRY_RULES: BounceRuleData[] = [
   {
@@ -33,12 +36,19 @@ export const EXPIRY_RULES: BounceRuleData[] = [
         'long failure period',
         String.raw`next delivery time .{0,80}(expir|exceeds)`,
         'after (multiple|repeated|too many) (retries|attempts)',
+        String.raw`(could not|couldn't|was not|wasn't|cannot|not) (be |been )?delivered within`,
+        'within the allowed time',
+        String.raw`dans le d[ée]lai imparti`,
+        String.raw`innerhalb (von )?\d+ (tagen|stunden) nicht zugestellt`,
+        String.raw`в течение \d+ (дн|час)`,
+        '日間配信できなかった',
+        'キューから削除',
       ],
       // "mailbox is full: retry timeout exceeded": the mailbox state is the reason worth keeping.
       exceptText: [String.raw`\bfull\b`, 'quota'],
+      scope: 'whole',
     },
-    type: 'ByClass',
-    typeWithoutCode: 'Hard',
+    type: 'Soft',
     reason: 'Unreachable',
     examples: [
       '550 4.4.7 QUEUE.Expired; message expired',
@@ -171,6 +181,7 @@ export const RATE_LIMIT_RULES: BounceRuleData[] = [
         // Cox and NetEase codes for a connection limit.
         String.raw`\bCXCNCT\b`,
         String.raw`\bHL:ICC\b`,
+        String.raw`limit po[łl][ąa]cze[ńn]`,
       ],
     },
     type: 'Soft',
@@ -206,6 +217,9 @@ export const RATE_LIMIT_RULES: BounceRuleData[] = [
         String.raw`max(imum)? (number of )?(messages|recipients)`,
         '(sending|send|submission|outbound|daily|hourly|queue|relay) (quota|limit)',
         String.raw`per (hour|minute|day|connection)\b`,
+        // Limits on the errors or bad recipients a sender may cause.
+        'too many (errors|invalid|unknown|bad|failed|non-?existent)',
+        String.raw`frequency of (receiving|sending)`,
       ],
       // A command or delivery agent running out of time is a timeout, not a quota.
       exceptText: ['time limit'],
@@ -372,6 +386,8 @@ export const SERVICE_RULES: BounceRuleData[] = [
         'time limit exceeded',
         String.raw`tried all mx(s|es)?`,
         'connection (attempt )?failed',
+        'closed unexpectedly',
+        String.raw`connection to .{0,60}(failed|refused|timed out)`,
       ],
     },
     type: 'ByClass',
