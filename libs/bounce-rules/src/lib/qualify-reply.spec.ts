@@ -229,6 +229,55 @@ describe('qualifyReply', () => {
   });
 });
 
+describe('qualifyReply on words that mean something else beside a code or a sender', () => {
+  // Found by review: the localised "does not exist" wording of an unknown domain or user, said of
+  // the SENDER's domain or address, and absence or helpdesk prose used as a receiver's 5xx text.
+  it.each([
+    ['Hard Refused', '550 5.1.8 Absenderdomain existiert nicht'],
+    ['Hard Refused', '550 5.7.1 Die Absenderdomain example.com existiert nicht'],
+    ['Hard Refused', "550 5.1.8 Le domaine expéditeur n'existe pas"],
+    ['Hard Refused', '550 5.1.8 Dominio mittente non esiste'],
+    ['Hard Refused', '553 5.1.8 Doména odesílatele neexistuje'],
+    ['Hard Refused', '550 5.1.8 Domena nadawcy nie istnieje'],
+    ['Hard Refused', '550 5.7.1 发件人域名不存在'],
+    ['Hard Refused', '550 5.1.8 발신자 도메인이 존재하지 않습니다'],
+    ['Hard Refused', '550 5.1.8 送信元アドレスのドメインが存在しません'],
+    ['Hard Refused', '550 5.1.8 Absender-Adresse unbekannt'],
+    [
+      'Hard UserUnknown',
+      '550 5.1.1 <noreply@example.com>: Recipient address rejected: This mailbox is not monitored',
+    ],
+    [
+      'Hard UserUnknown',
+      '550 5.1.1 <j.dupont@example.fr>: Recipient address rejected: Cette personne ne fait plus partie de la société',
+    ],
+    [
+      'Hard AccountDisabled',
+      '550 5.1.1 <support@example.com>: Recipient address rejected: this address is no longer in use. Thank you for contacting us, please use https://help.example.com',
+    ],
+    [
+      'Hard Refused',
+      '550 5.7.1 Message rejected. If you believe this is an error, please contact support and quote ticket ID: 7f3a9c21',
+    ],
+    [
+      'Soft Refused',
+      '451 4.7.1 Greylisting in action: your message has been delayed, please try again later',
+    ],
+    // The same words without a code are the notices they look like.
+    [
+      'Ignored Unreachable',
+      'Please note: this is an unattended mailbox. Emails sent to this address are not read.',
+    ],
+    [
+      'Ignored Unreachable',
+      "Your message to jdoe@example.com has been delayed. We'll keep trying for up to 72 hours.",
+    ],
+  ])('qualifies as %s: %j', (expected, reply) => {
+    const q = qualifyReply(reply);
+    expect(`${q.type} ${q.reason}`).toBe(expected);
+  });
+});
+
 describe('qualifyReply on hostile input', () => {
   // Remote servers control the text: no rule may backtrack catastrophically on long unbroken input.
   it.each([['a.'.repeat(50_000)], ['x'.repeat(100_000)], ['user '.repeat(20_000)], ['['.repeat(20_000)]])(

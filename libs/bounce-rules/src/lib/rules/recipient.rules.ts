@@ -122,12 +122,17 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'name or service not known',
         String.raw`(host|domain|server|\.[a-z]{2,}) does not accept (e-?)?mail(?! from)`,
         "couldn't find any host named",
-        String.raw`(dominio|domaine|domain|dom[äa]ne|dom[ée]na|domena)( \S+)? (non esiste|n'existe pas|existiert nicht|neexistuje|nie istnieje|no existe)`,
+        String.raw`\b(dominio|domaine|domain|dom[äa]ne|dom[ée]na|domena)( \S+)? (non esiste|n'existe pas|existiert nicht|neexistuje|nie istnieje|no existe)`,
         '域名不存在',
         '도메인이? 존재하지 않',
       ],
       // "no MXs for this domain could be reached" is about reaching them, not about their existence.
-      exceptText: [String.raw`\b(mx(s|es)?|hosts?|servers?)\b.{0,60}be reached`, 'unreachable'],
+      exceptText: [
+        String.raw`\b(mx(s|es)?|hosts?|servers?)\b.{0,60}be reached`,
+        'unreachable',
+        // The sender's domain or address, in other languages: a refusal of our sender, not the recipient.
+        String.raw`absender|exp[ée]diteur|mittente|remitente|remetente|odes[íi]latel|nadawc|发件人|발신자|送信元|差出人`,
+      ],
     },
     type: 'ByClass',
     typeWithoutCode: 'Hard',
@@ -244,6 +249,8 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
       exceptText: [
         String.raw`\bheader\b`,
         '(sender|from) address',
+        // The sender's domain or address, in other languages: a refusal of our sender, not the recipient.
+        String.raw`absender|exp[ée]diteur|mittente|remitente|remetente|odes[íi]latel|nadawc|发件人|발신자|送信元|差出人`,
         // A verification probe that could not connect says nothing of the mailbox.
         String.raw`connect to \S+|connection (refused|timed out|reset)`,
       ],

@@ -78,6 +78,30 @@ export const SPECIAL_RULES: BounceRuleData[] = [
         'automatyczna odpowied[źz]',
         String.raw`automatick[ýyáa] (odkaz|odpov[ěe]d)`,
         String.raw`^auto:\s`,
+      ],
+    },
+    type: 'Ignored',
+    reason: 'Unreachable',
+    examples: [
+      'Automatic reply: Your March newsletter',
+      'Out of Office: I am out of the office until 14 April with limited access to email.',
+      'Auto-Reply: Thank you for your message, I am currently on vacation.',
+      'Abwesenheitsnotiz: Ich bin bis zum 3. Mai nicht im Büro.',
+      "Réponse automatique : je suis absent du bureau jusqu'au 2 janvier.",
+      'Respuesta automática: Fuera de la oficina',
+      'Autosvar: Nyhetsbrev vecka 12',
+      'Thank you for your email. Please note that my email address has changed to j.doe@new.example. Please update your records.',
+    ],
+  },
+  {
+    id: 'auto-reply-prose',
+    description:
+      'Absence notices, helpdesk acknowledgements and challenge-response holds written as prose, ' +
+      "without a reply code: the same words under a 5xx are a receiver's custom rejection " +
+      '("550 ... this mailbox is not monitored"), left to the rules below.',
+    match: {
+      withoutCode: true,
+      text: [
         String.raw`(mailbox|inbox|address) is not monitored`,
         // Helpdesks acknowledging a ticket.
         String.raw`\bticket ?(n°|nr\.?|no\.?|number|#|id)\s*:?\s*#?[a-z]*-?\d`,
@@ -133,14 +157,9 @@ export const SPECIAL_RULES: BounceRuleData[] = [
     type: 'Ignored',
     reason: 'Unreachable',
     examples: [
-      'Automatic reply: Your March newsletter',
-      'Out of Office: I am out of the office until 14 April with limited access to email.',
-      'Auto-Reply: Thank you for your message, I am currently on vacation.',
-      'Abwesenheitsnotiz: Ich bin bis zum 3. Mai nicht im Büro.',
-      "Réponse automatique : je suis absent du bureau jusqu'au 2 janvier.",
-      'Respuesta automática: Fuera de la oficina',
-      'Autosvar: Nyhetsbrev vecka 12',
-      'Thank you for your email. Please note that my email address has changed to j.doe@new.example. Please update your records.',
+      'Please note: this is an unattended mailbox. Emails sent to this address are not read.',
+      'Votre demande a bien été prise en compte (ticket n°20240611-0042). Un conseiller vous répondra sous 48 h.',
+      'Your message to jdoe@example.com is being held until you verify that you are a real person.',
     ],
   },
   {
@@ -190,7 +209,8 @@ export const SPECIAL_RULES: BounceRuleData[] = [
         String.raw`have not been able to deliver .{0,200}for \d+ (hours?|days?)`,
         'still undelivered after',
         "we('ll| will) keep trying",
-        String.raw`message .{0,80}has been delayed`,
+        // Not a receiver's own 4xx that says the message is delayed (greylisting): a notice has no code.
+        String.raw`^(?![245]\d\d[ -]).{0,200}message .{0,80}has been delayed`,
         'successfully relayed',
         String.raw`delivery status: delivered`,
         // Receipts: read, not read, opened, received.
