@@ -21,22 +21,33 @@ const EMBEDDED_ENHANCED = /(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)(?!\w)/
 // DSN text often wraps the reply: "smtp; 550 ...", "host mx.example[1.2.3.4] said: 550 ...",
 // "Remote Server returned '550 5.1.1 ...'". A code followed by an enhanced code is a strong enough
 // signal to find the reply inside such wrappers without being fooled by random numbers.
-const DIAGNOSTIC_PREFIX = /^(?:diagnostic-code:\s*)?(?:smtp|x-postfix|x-local|x-unix)\s*;\s*/i;
+const DIAGNOSTIC_TYPE = String.raw`(?:smtp|x-postfix|x-local|x-unix)\s*;\s*`;
+const DIAGNOSTIC_PREFIX = new RegExp(String.raw`^(?:diagnostic-code:\s*)?${DIAGNOSTIC_TYPE}`, 'i');
 const SAID_PREFIX = /\bsaid:\s*(?=[2-5]\d\d[\s-])/i;
 // An RFC 3464 field block pasted whole ("Action: failed / Status: 5.0.0 / Diagnostic-Code: smtp; 550
 // ..."): the reply is in the Diagnostic-Code field, and the Status field is the enhanced code when
 // the reply has none.
-// A field may follow an escaped line break ("...\\r\\nDiagnostic-Code: ..."), where no word boundary is.
-const DIAGNOSTIC_FIELD = /(?:\\[rn]|\b)diagnostic-code:\s*(?:(?:smtp|x-postfix|x-local|x-unix)\s*;\s*)?/i;
-const STATUS_FIELD = /(?:\\[rn]|\b)status:\s*([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)/i;
-const WRAPPED_REPLY = /(?:^|[\s'"(#:;])(?=[2-5]\d\d[ -][245]\.\d{1,3}\.\d{1,3}(?:\s|$|\\[rn]))/;
+const DIAGNOSTIC_FIELD = new RegExp(String.raw`\bdiagnostic-code:\s*(?:${DIAGNOSTIC_TYPE})?`, 'i');
+const STATUS_FIELD = /\bstatus:\s*([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)/i;
+const WRAPPED_REPLY = /(?:^|[\s'"(#:;])(?=[2-5]\d\d[ -][245]\.\d{1,3}\.\d{1,3}(?:\s|$))/;
 // Without an enhanced code, only trust a final-reply code right after a colon or quote, as in Exim's
 // "SMTP error from remote mail server after RCPT TO:<x>: 550 No such user" or Gmail's "The response was: 550 ...".
 const WRAPPED_BASIC_REPLY = /[:'"]\s*(?=[245][0-5]\d[ -][^\d.])/;
 
-// Real line breaks, and the escaped ones a log or a one-reply-per-line file writes instead
+const LINE_BREAK = /\r\n|\r|\n/;
+// The escaped line breaks a log or a one-reply-per-line file writes instead of real ones
 // ("550-5.1.1 ...\\r\\n550 5.1.1 ..."): no SMTP reply carries a literal backslash-n of its own.
-const LINE_BREAK = /\r\n|\r|\n|\\r\\n|\\n|\\r/;
+// They are made real before anything else reads the input, so every pattern sees one kind of break.
+const ESCAPED_LINE_BREAK = /\\r\\n|\\n|\\r/g;
+
+function realLineBreaks(input: string): string {
+  return input.replace(ESCAPED_LINE_BREAK, '\n');
+}
+
+/** The whole input on one line (what a rule with `scope: 'whole'` reads): line breaks, real or escaped, and runs of blanks as one space. */
+export function wholeText(raw: string): string {
+  return realLineBreaks(raw).replace(/\s+/g, ' ').trim();
+}
 
 function continuationPrefix(code: number, enhanced: string | null): RegExp {
   const status = enhanced ? `(?:${enhanced.replace(/\./g, '\\.')}(?=\\s|$))?` : '';
@@ -67,8 +78,9 @@ export function parseSmtpReply(input: string): SmtpReply {
   let code: number | null = null;
   let enhanced: string | null = null;
   const parts: string[] = [];
+  const lines = realLineBreaks(raw);
 
-  for (const rawLine of unwrap(raw).split(LINE_BREAK)) {
+  for (const rawLine of unwrap(lines).split(LINE_BREAK)) {
     let line = rawLine.trim();
     // Two passes strip nested prefixes such as Exim callouts: "550 550 5.1.1 User unknown".
     for (let pass = 0; pass < 2; pass++) {
@@ -86,7 +98,7 @@ export function parseSmtpReply(input: string): SmtpReply {
   // keeps its continuation prefixes inside the text; they would split the wording the rules read.
   if (code !== null) text = text.replace(continuationPrefix(code, enhanced), ' ');
   text = text.replace(/\s+/g, ' ').trim();
-  enhanced ??= EMBEDDED_ENHANCED.exec(text)?.[1] ?? STATUS_FIELD.exec(raw)?.[1] ?? null;
+  enhanced ??= EMBEDDED_ENHANCED.exec(text)?.[1] ?? STATUS_FIELD.exec(lines)?.[1] ?? null;
   return { code, enhanced, text, raw };
 }
 

@@ -8,7 +8,7 @@ import {
   type BounceRuleSet,
   type RuleIssue,
 } from './bounce-rule.schema';
-import type { SmtpReply } from './smtp-reply';
+import { wholeText, type SmtpReply } from './smtp-reply';
 
 type ValidRuleData = Omit<BounceRule, 'test'>;
 
@@ -27,14 +27,6 @@ function matchableText(text: string): string {
   return text.slice(0, MAX_MATCHED_CHARS).replace(/[\u2018\u2019\u02bc]/g, "'");
 }
 
-/** The whole input on one line: real and escaped line breaks (see parseSmtpReply) and runs of blanks as one space. */
-function wholeInput(raw: string): string {
-  return raw
-    .replace(/\\r\\n|\\n|\\r/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
 function compile(rule: ValidRuleData): BounceRule {
   const { codes, enhanced, text, exceptText, scope, withoutCode } = rule.match;
   const codeRes = codes?.map((c) => new RegExp(`^${c.replace(/x/g, '\\d')}$`));
@@ -50,7 +42,7 @@ function compile(rule: ValidRuleData): BounceRule {
       if (code === null || !enhancedParts.some((p) => enhancedMatches(p, code))) return false;
     }
     const t =
-      !textRe && !exceptRe ? '' : matchableText(scope === 'whole' ? wholeInput(reply.raw) : reply.text);
+      !textRe && !exceptRe ? '' : matchableText(scope === 'whole' ? wholeText(reply.raw) : reply.text);
     if (textRe && !textRe.test(t)) return false;
     if (exceptRe && exceptRe.test(t)) return false;
     return true;

@@ -1,5 +1,11 @@
 import type { BounceRuleData } from '../bounce-rule.schema';
 
+/** "Does not exist" in the languages of the localised NDRs the corpora hold. */
+const DOES_NOT_EXIST_IN_OTHER_LANGUAGES = String.raw`non esiste|n'existe pas|existiert nicht|no existe|nie istnieje|neexistuje`;
+
+/** The sender's domain or address, in other languages: a refusal of our sender, never the recipient's fault. */
+const SENDER_IN_OTHER_LANGUAGES = String.raw`absender|exp[ée]diteur|mittente|remitente|remetente|odes[íi]latel|nadawc|发件人|발신자|送信元|差出人`;
+
 /**
  * The recipient domain or mailbox does not exist. These run after the sender and refusal rules so
  * that "Sender address rejected: Domain not found" or "User unknown" about OUR return path never
@@ -53,7 +59,7 @@ export const DNS_RULES: BounceRuleData[] = [
         'does not exist',
         'nxdomain',
         'no such domain',
-        String.raw`non esiste|n'existe pas|existiert nicht|no existe|nie istnieje|neexistuje`,
+        DOES_NOT_EXIST_IN_OTHER_LANGUAGES,
         '不存在',
         // A reverse lookup of our IP is the receiver's requirement on us: a refusal.
         'reverse',
@@ -122,7 +128,7 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
         'name or service not known',
         String.raw`(host|domain|server|\.[a-z]{2,}) does not accept (e-?)?mail(?! from)`,
         "couldn't find any host named",
-        String.raw`\b(dominio|domaine|domain|dom[äa]ne|dom[ée]na|domena)( \S+)? (non esiste|n'existe pas|existiert nicht|neexistuje|nie istnieje|no existe)`,
+        String.raw`\b(dominio|domaine|domain|dom[äa]ne|dom[ée]na|domena)( \S+)? (${DOES_NOT_EXIST_IN_OTHER_LANGUAGES})`,
         '域名不存在',
         '도메인이? 존재하지 않',
       ],
@@ -130,8 +136,7 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
       exceptText: [
         String.raw`\b(mx(s|es)?|hosts?|servers?)\b.{0,60}be reached`,
         'unreachable',
-        // The sender's domain or address, in other languages: a refusal of our sender, not the recipient.
-        String.raw`absender|exp[ée]diteur|mittente|remitente|remetente|odes[íi]latel|nadawc|发件人|발신자|送信元|差出人`,
+        SENDER_IN_OTHER_LANGUAGES,
       ],
     },
     type: 'ByClass',
@@ -249,8 +254,7 @@ export const RECIPIENT_RULES: BounceRuleData[] = [
       exceptText: [
         String.raw`\bheader\b`,
         '(sender|from) address',
-        // The sender's domain or address, in other languages: a refusal of our sender, not the recipient.
-        String.raw`absender|exp[ée]diteur|mittente|remitente|remetente|odes[íi]latel|nadawc|发件人|발신자|送信元|差出人`,
+        SENDER_IN_OTHER_LANGUAGES,
         // A verification probe that could not connect says nothing of the mailbox.
         String.raw`connect to \S+|connection (refused|timed out|reset)`,
       ],

@@ -133,7 +133,6 @@ export const SIZE_RULES: BounceRuleData[] = [
         'maximum (message |e-?mail )?size',
         'mail (is )?too (large|big)',
         'mailsize limit',
-        'size exceeds',
       ],
     },
     type: 'ByClass',
